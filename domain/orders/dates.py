@@ -20,8 +20,16 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th|\.)?"
 _NAMED_MONTH = (rf"{_MONTH}[\s-]*{_ORDINAL},?(?:[\s-]*\d{{4}})?"
                 rf"|{_ORDINAL}[\s-]*{_MONTH}(?:[\s-]*\d{{4}})?")
+# What a quantity is counted in: "for 2.5 tons", "by 1-2 days" are no days.
+_COUNTED_IN = (r"(?:t|tons?|tonnes?|kg|lbs?|pcs|pieces|units|pallets|boxes|cartons|"
+               r"containers|days?|weeks?|months?|hours?|%)(?!\w)")
+# Numbering before "1.2." makes it no date: "Pos. 1.2.", "Abschnitt 2.3.", "Ref 3.4.".
+_NUMBERED = re.compile(r"(?:^|\s)(?:pos|position|item|ref|sec|section|abschnitt|kapitel|"
+                       r"ziffer|ziff|punkt|nr|no|art|para|version|rev|step|schritt)\.?\s*$",
+                       re.IGNORECASE)
 _DATE_INSIDE = re.compile(
     rf"(?<!\S)(?:(?:on|by|for|until|due|dated?)\s+\d{{1,4}}[/.-]\d{{1,2}}(?:[/.-]\d{{1,4}})?"
+    rf"(?!\s+{_COUNTED_IN})"
     rf"|{_DATE}|{_NAMED_MONTH}|today|tomorrow)(?!\S)|\d{{1,2}}月\d{{1,2}}[日号]|今天|明天|后天"
     rf"|\d{{2,4}}年\d{{1,2}}月(?:\d{{1,2}}[日号])?"
     # A day named, not dated, before what happens on it: "周五发货", "下周一前", "月底交货".
@@ -35,7 +43,8 @@ _DAY_AND_MONTH = (
     re.compile(rf"(?:^|(?<=\s))(?:{_DATE_WORDS}):?\s+(?P<date>(\d{{1,2}})[/.-](\d{{1,2}}))"
                r"(?!\S)", re.IGNORECASE),
     re.compile(r"(?<!\S)(?P<date>(\d{1,2})[/.](\d{1,2})[/.]\d{2})(?!\S)"),
-    re.compile(r"(?<![\d.])(?P<date>(\d{1,2})\.(\d{1,2})\.)(?!\d)"),
+    # Not glued to a letter: "V1.2." is a version.
+    re.compile(r"(?<![\w.])(?P<date>(\d{1,2})\.(\d{1,2})\.)(?!\d)"),
     re.compile(r"(?<![\d./])(?P<date>(\d{1,2})[./](\d{1,2}))(?=发货|交货|到货|送货|前|日|号)"))
 
 
@@ -46,6 +55,8 @@ def date_in(reference: str) -> str | None:
         return found[0]
     for pattern in _DAY_AND_MONTH:
         for match in pattern.finditer(reference):
+            if _NUMBERED.search(reference[:match.start()]):
+                continue
             first, second = int(match[2]), int(match[3])
             # A day and a month either way round (12/31, 31/12), both of them real; a
             # small fraction ("shipment 1/2", "Lieferung 2/3") is a part, not 2 January.

@@ -1122,11 +1122,13 @@ def test_a_second_release_for_one_order_names_the_order_beside_its_field(world):
 
 def test_a_reference_with_numbers_that_are_no_day_and_month_is_taken(world):
     # Refused as "has a date in it" once day-and-month references were: a part, a
-    # calendar week, a fraction, a quantity.
+    # calendar week, a fraction, a quantity, a position or section, a version.
     for number, reference in enumerate(("PO-118 part 1/2", "KW 12/26", "Lot 45/67",
                                         "PO-7 周一批", "年底备货单",
                                         "Lieferung 1/2", "PO-7 shipment 2/3",
-                                        "钢材2.5吨", "PO-9 24/7"), 1):
+                                        "钢材2.5吨", "PO-9 24/7", "Pos. 1.2.", "V1.2.",
+                                        "Abschnitt 2.3.", "PO-5 for 2.5 tons",
+                                        "PO-6 by 1-2 days"), 1):
         said = world.slack.slash(SALES, SALES_CHANNEL,
                                  f"/credit order acme industrial 1k {reference}")
         assert said.all_text().startswith(
