@@ -343,10 +343,8 @@ class ApprovalNotices:
         """The answer under the question wherever it was posted (the asker's own card
         aside), to the asker by direct message, and in place of the requester's button."""
         request = change.request
-        channels: list[str] = []
-        for destination, card in self._asked_in(outbox, change, asked):
-            if is_channel_id(destination):
-                channels.append(destination)
+        destinations = self._asked_in(outbox, change, asked)
+        for destination, card in destinations:
             text = cards.answer_posted(self.tr(destination), request, asked)
             outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),
                                        blocks=[section(text)], thread_of=card,
@@ -358,18 +356,20 @@ class ApprovalNotices:
         else:
             self._note(outbox, asked.asked_by,
                        lambda tr: cards.answer_note(tr, request, asked))
-        self._edit_question(outbox, change, asked, channels)
+        self._edit_question(outbox, change, asked, [d for d, _ in destinations])
 
     def _edit_question(self, outbox: Outbox, change: RequestChange, asked: Question,
-                       channels: Sequence[str]) -> None:
+                       destinations: Sequence[str]) -> None:
         """The requester's direct message with the question, without its Answer button:
         with the answer, or why none is wanted any more."""
         asking = outbox.id_of(question_key(asked.id))
         if asking is None:
             return
         request = change.request
+        # Channels only: a thread in a decider's direct messages is out of the
+        # requester's sight (and "#U…" no channel).
         text = cards.question_note(self.tr(request.requested_by), request, asked,
-                                   self.zone, channels)
+                                   self.zone, [d for d in destinations if is_channel_id(d)])
         outbox.add(OutgoingMessage(channel=request.requested_by, kind=NOTE,
                                    text=clip(text, 3000), blocks=[section(text)],
                                    update_of=asking))

@@ -354,3 +354,23 @@ def test_level_ones_card_tells_every_later_levels_decision_when_the_request_ends
         f"{moment(NOW + timedelta(hours=1))}\n"
         f"*Final outcome, at level 3 (CFO):* :x: Rejected by <@{CFO}> on "
         f"{moment(NOW + timedelta(hours=2))}\n> not now")
+
+
+def test_a_question_asked_on_cards_in_direct_messages_names_no_channel_when_closed():
+    # The question went under the other holder's card, in their direct messages; when the
+    # request was cancelled, the requester's note said the thread was in "#<their id>".
+    requests, uow, clock = world((Level("credit_manager", 24),))
+    request_id = file(requests)
+    clock.now = NOW + timedelta(hours=1)
+    requests.ask_info(ROSTER.member(CM2), request_id, 1, "Which orders?")
+    [under_other, _, note] = sent(uow)[2:]
+    assert (under_other.channel, under_other.thread_of) == (CM, 1)
+    asked = (f":question: <@{CM2}> asks about your request #1 · limit increase · "
+             "Acme ∗Bold∗ &lt;!channel&gt;:\n> Which orders?\n")
+    assert (note.channel, note.text) == (REP, asked + (
+        f"Answer with the button below: <@{CM2}> gets your answer by direct message, and "
+        "it is kept with the request."))
+    requests.cancel(ROSTER.member(REP), request_id)
+    [unasked] = [m for m in sent(uow)[5:] if m.channel == REP]
+    assert (unasked.update_of, unasked.text) == (5, asked + (
+        ":heavy_minus_sign: Request #1 is closed: nothing waits for your answer any more."))
