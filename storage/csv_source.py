@@ -7,10 +7,11 @@ import csv
 import io
 import re
 import stat
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO, NamedTuple, Self
 
 from domain.errors import DomainError
 from domain.text import shown_controls
@@ -88,8 +89,8 @@ class CsvFile:
             self._raw.seek(0)
             meant = _chinese_codec(_first_non_ascii(self._raw)) \
                 if encoding is not None else None
-            if meant is not None and (_single_byte(self.encoding)
-                                      or _family(self.encoding) not in (None, meant)):
+            if meant is not None and (_single_byte(self.encoding) or _family(
+                    self.encoding) not in (None, _family(meant))):
                 # Every byte decodes in latin-1 or cp1252, and Big5 bytes in GB18030:
                 # Chinese names would be stored as other letters ("杭州" as "º¼ÖÝ",
                 # 臺灣精密 as 籓芖弘盞), never refused line by line.
@@ -97,6 +98,9 @@ class CsvFile:
                     f"{path} looks like {_NAMES[meant]} text (Chinese), which --encoding "
                     f"{encoding} would store as other characters; re-run with --encoding "
                     f"{meant}")
+            self._raw.seek(0)
+            if encoding is not None and _single_byte(self.encoding):
+                self._refuse_c1(encoding)
             self._raw.seek(0)
             self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
             self._lines = _RecordLines(self._text)
@@ -149,6 +153,29 @@ class CsvFile:
             f"{'are' if len(utf8) > 1 else 'is'} UTF-8 text, which --encoding {named} would "
             f"store as other letters (line {line}: “{_clipped(text)}” as "
             f"“{_clipped(shown)}”). {_SAVE_AS}")
+
+    def _refuse_c1(self, named: str) -> None:
+        """latin-1 (or another codec that reads bytes 0x80–0x9F as control characters)
+        named for a file Windows wrote: each of its “, ”, €, – was refused as "a control
+        character (U+0093); remove it", which nobody can see in the file."""
+        if not any(_C1.search(piece) for piece in iter(lambda: self._raw.read(1 << 20), b"")):
+            return
+        self._raw.seek(0)
+        for line, text in _lines(self._raw):
+            found = _C1.search(text)
+            if found is None:
+                continue
+            byte = found[0]
+            if not unicodedata.category(byte.decode(self.encoding)).startswith("C"):
+                return  # a codec that has letters there (koi8-r, cp1251)
+            try:
+                meant = byte.decode("cp1252")
+            except UnicodeDecodeError:
+                return  # none of cp1252's characters either: refused as it is
+            raise ImportFileError(
+                f"{self.path}, line {line}: byte 0x{byte[0]:02x} is a control character in "
+                f"{named}, and “{meant}” in cp1252, which Windows and Excel write: re-run "
+                "with --encoding cp1252")
 
     def _refuse_binary(self, head: bytes) -> None:
         if head.startswith(b"PK\x03\x04"):
@@ -232,27 +259,37 @@ class CsvFile:
                 "was imported")
 
     def _undecodable(self, problem: UnicodeDecodeError, near: int) -> ImportFileError:
-        if self.encoding.startswith("utf-8") and _ends_mid_character(self.path):
-            # "Export it as CSV UTF-8" was the advice for a file cut off while written.
-            found = _first_undecodable(self.path, self.encoding)
+        found = _first_undecodable(self.path, self.encoding)
+        if (self.encoding.startswith("utf-8") and _ends_mid_character(self.path)) or (
+                found is not None and found.at_end):
+            # "Export it as CSV UTF-8" (or "check which encoding the ERP writes", of the
+            # GB18030 it does write) was the advice for a file cut off while written.
             return ImportFileError(
-                f"{self.path}, line {found[0] if found else near}: the file ends in the "
+                f"{self.path}, line {found.line if found else near}: the file ends in the "
                 "middle of a character: was it still being written when it was read? "
                 "Import it again once the export is complete. Nothing was imported")
-        return self._not_text(problem, near)
+        return self._not_text(problem, near, found)
 
-    def _not_text(self, problem: UnicodeDecodeError, near: int) -> ImportFileError:
+    def _not_text(self, problem: UnicodeDecodeError, near: int,
+                  found: _Undecodable | None) -> ImportFileError:
         # The text layer decodes ahead in chunks of kilobytes, so the reader's line count
         # is not where the bad byte is; finding it means reading the file again, which
         # only a file that is being refused pays for.
-        found = _first_undecodable(self.path, self.encoding)
         if found is None:
             line, byte, sample = near, problem.object[problem.start], b""
             where = f"near line {line}"
         else:
-            line, byte, sample = found
+            line, byte, sample = found.line, found.byte, found.sample
             where = f"line {line}"
         if not self.encoding.startswith("utf-8"):
+            meant = _chinese_codec(sample) if _family(self.encoding) else None
+            if meant is not None and not _same_codec(meant, self.encoding):
+                # --encoding big5 for Windows' Big5 (恒 is F9DA, beyond plain Big5), or
+                # gb2312 for GBK: the family's codec that reads the file is named.
+                return ImportFileError(
+                    f"{self.path}, {where}: byte 0x{byte:02x} is not {self.encoding} text, "
+                    f"but {meant} reads it ({_WIDER[meant]}): re-run with --encoding "
+                    f"{meant}")
             return ImportFileError(
                 f"{self.path}, {where}: byte 0x{byte:02x} is not {self.encoding} text; check "
                 "which encoding the ERP writes and name it with --encoding"
@@ -470,9 +507,16 @@ def _line_breaks(text: str) -> int:
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
-def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, bytes] | None:
-    """(line, byte, the bytes from the start of that line on) of the first byte of
-    ``path`` that ``encoding`` cannot decode, or None if every byte decodes."""
+class _Undecodable(NamedTuple):
+    line: int
+    byte: int
+    sample: bytes  # the bytes from the start of that line on
+    at_end: bool  # the file ends inside a character
+
+
+def _first_undecodable(path: Path, encoding: str) -> _Undecodable | None:
+    """The first byte of ``path`` that ``encoding`` cannot decode, or None if every byte
+    decodes."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line, after_cr = 1, False
     with path.open("rb") as raw:
@@ -485,18 +529,30 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, bytes] | No
                 before = codecs.decode(problem.object[:problem.start], encoding, "replace")
                 line += _line_breaks(before) - (after_cr and before.startswith("\n"))
                 sample = (piece + raw.read(_GUESS_BYTES))[:_GUESS_BYTES]
-                return line, problem.object[problem.start], sample
+                # An incremental decoder raises at the end of a piece only for a byte
+                # that cannot start a character, so one that ends the file unfinished is
+                # found by the final decode below.
+                return _Undecodable(line, problem.object[problem.start], sample, False)
             line += _line_breaks(text) - (after_cr and text.startswith("\n"))
             after_cr = text.endswith("\r") if text else after_cr
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as problem:  # the file ends inside a character
-            return line, problem.object[problem.start], b""
+            return _Undecodable(line, problem.object[problem.start], b"", True)
     return None
 
 
-# How a message names each Chinese codec, and the codecs of each family.
-_NAMES = {"gb18030": "GB18030/GBK", "big5": "Big5"}
+# Bytes that latin-1 reads as control characters and cp1252 (mostly) as punctuation.
+_C1 = re.compile(rb"[\x80-\x9f]")
+# How a message names each Chinese codec creditbot advises, and the codecs of each
+# family. Big5 is advised as cp950, Windows' Big5, which has the characters plain Big5
+# lacks that Taiwan and Hong Kong names use (恒, 碁, 裏); Hong Kong's own (堃, 煊) only
+# Big5-HKSCS has.
+_NAMES = {"gb18030": "GB18030/GBK", "cp950": "Big5", "big5hkscs": "Big5-HKSCS"}
+# What each is, said where a narrower codec of its family was named.
+_WIDER = {"gb18030": "GBK and GB2312 with the characters they lack",
+          "cp950": "Big5 as Windows writes it, with characters plain Big5 lacks",
+          "big5hkscs": "Big5 with Hong Kong's characters"}
 _FAMILIES = {"gb18030": frozenset({"gb18030", "gbk", "gb2312", "hz"}),
              "big5": frozenset({"big5", "big5hkscs", "cp950"})}
 
@@ -507,17 +563,23 @@ def _family(codec: str) -> str | None:
     return next((family for family, names in _FAMILIES.items() if name in names), None)
 
 
+def _same_codec(codec: str, other: str) -> bool:
+    return codecs.lookup(codec).name == codecs.lookup(other).name
+
+
 def _chinese_codec(sample: bytes) -> str | None:
-    """"big5" when undecodable bytes read as Big5's frequent characters (lead bytes A4–C6)
-    clearly more than as GB2312's first level (B0–D7), else "gb18030" when they read as
-    GB18030 Chinese (``_looks_like_gb18030``), else None. Big5 text read as GB18030 makes
-    kana, Greek and rare characters (臺灣精密 as 籓芖弘盞), stored without a word under
-    --encoding gb18030; a Taiwan or Hong Kong ERP writes Big5."""
+    """"cp950" (or "big5hkscs", when only it decodes them) when undecodable bytes read as
+    Big5's frequent characters (lead bytes A4–C6) clearly more than as GB2312's first
+    level (B0–D7), else "gb18030" when they read as GB18030 Chinese
+    (``_looks_like_gb18030``), else None. Big5 text read as GB18030 makes kana, Greek and
+    rare characters (臺灣精密 as 籓芖弘盞), stored without a word under --encoding gb18030;
+    a Taiwan or Hong Kong ERP writes Big5."""
     gb = _looks_like_gb18030(sample)
-    scores = {codec: _frequent_share(sample, codec, first, last)
-              for codec, first, last in (("gb18030", 0xB0, 0xD7), ("big5", 0xA4, 0xC6))}
-    if scores["big5"] >= 0.8 and scores["big5"] - scores["gb18030"] >= 0.2:
-        return "big5"
+    gb_share = _frequent_share(sample, "gb18030", 0xB0, 0xD7)
+    for big5 in ("cp950", "big5hkscs"):
+        share = _frequent_share(sample, big5, 0xA4, 0xC6)
+        if share >= 0.8 and share - gb_share >= 0.2:
+            return big5
     return "gb18030" if gb else None
 
 

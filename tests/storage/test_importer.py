@@ -1313,9 +1313,10 @@ BIG5_NAMES = ["港灣貿易有限公司", "臺灣精密機械股份有限公司"
 
 
 @pytest.mark.parametrize("named", [None, "cp1252", "gb18030", "gbk"])
-def test_a_big5_file_is_named_so_and_imports_as_big5(engine, write_csv, tmp_path, named):
+def test_a_big5_file_is_named_so_and_imports_as_cp950(engine, write_csv, tmp_path, named):
     # A Taiwan or Hong Kong ERP writes Big5: told "export as CSV UTF-8 … e.g. cp1252", and
     # under cp1252 or gb18030 stored as other characters (臺灣精密 as 籓芖弘盞) unwarned.
+    # cp950 is advised: Windows' Big5, a superset that reads 恒 (below) too.
     before = snapshot(engine)
     content = (CUSTOMER_HEADER + "".join(f"B{n},{name},HKD,1000,30\n"
                                          for n, name in enumerate(BIG5_NAMES))
@@ -1325,15 +1326,68 @@ def test_a_big5_file_is_named_so_and_imports_as_big5(engine, write_csv, tmp_path
     path = tmp_path / "customers.csv"
     assert str(raised.value) == (
         f"{path}, line 2: byte 0xb4 is not UTF-8 text; this looks like Big5: re-run with "
-        "--encoding big5" if named is None else
+        "--encoding cp950" if named is None else
         f"{path} looks like Big5 text (Chinese), which --encoding {named} would store as "
-        "other characters; re-run with --encoding big5")
+        "other characters; re-run with --encoding cp950")
     assert snapshot(engine) == before
-    assert run(engine, write_csv, "customers", content, encoding="big5").committed
+    assert run(engine, write_csv, "customers", content, encoding="cp950").committed
     with engine.connect() as conn:
         assert conn.execute(select(CustomerRow.name).where(
             CustomerRow.customer_id.like("B%")).order_by(CustomerRow.customer_id)
         ).scalars().all() == BIG5_NAMES
+
+
+# 恒 (Hang Seng, Hang Lung) is F9DA, in Windows' Big5 (cp950) and Big5-HKSCS, not in
+# plain Big5; 堃 only in Big5-HKSCS.
+HK_NAMES = ["恒生貿易有限公司", "恒隆地產股份有限公司", "臺灣精密工業股份有限公司"]
+
+
+@pytest.mark.parametrize(("names", "codec", "named", "said"), [
+    (HK_NAMES, "cp950", None, "line 2: byte 0xf9 is not UTF-8 text; this looks like Big5: "
+     "re-run with --encoding cp950"),
+    (HK_NAMES, "cp950", "big5", "line 2: byte 0xf9 is not big5 text, but cp950 reads it "
+     "(Big5 as Windows writes it, with characters plain Big5 lacks): re-run with --encoding "
+     "cp950"),
+    (HK_NAMES, "cp950", "gb18030", "looks like Big5 text (Chinese), which --encoding "
+     "gb18030 would store as other characters; re-run with --encoding cp950"),
+    (HK_NAMES, "cp950", "latin-1", "looks like Big5 text (Chinese), which --encoding "
+     "latin-1 would store as other characters; re-run with --encoding cp950"),
+    (["堃成貿易有限公司", "港灣貿易有限公司", "華聯超市有限公司"], "big5hkscs", "cp950",
+     "line 2: byte 0xfb is not cp950 text, but big5hkscs reads it (Big5 with Hong Kong's "
+     "characters): re-run with --encoding big5hkscs")])
+def test_big5_beyond_plain_big5_is_named_with_the_codec_that_reads_it(
+        engine, write_csv, tmp_path, names, codec, named, said):
+    # One such character scored the whole sample as no Big5: told "e.g. cp1252", and under
+    # gb18030, cp1252 or latin-1 stored as ネ禩Τそ without a word.
+    before = snapshot(engine)
+    content = (CUSTOMER_HEADER + "".join(f"H{n},{name},HKD,1000,30\n"
+                                         for n, name in enumerate(names))).encode(codec)
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    path = tmp_path / "customers.csv"
+    assert str(raised.value) == (f"{path}, {said}" if said.startswith("line") else
+                                 f"{path} {said}")
+    assert snapshot(engine) == before
+    assert run(engine, write_csv, "customers", content, encoding=codec).committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name).where(
+            CustomerRow.customer_id.like("H%")).order_by(CustomerRow.customer_id)
+        ).scalars().all() == names
+
+
+@pytest.mark.parametrize("codec", ["gb18030", "cp950"])
+def test_a_chinese_file_cut_inside_a_character_is_told_so_in_its_encoding(
+        engine, write_csv, tmp_path, codec):
+    # "byte 0xd2 is not gb18030 text; check which encoding the ERP writes": the encoding
+    # was right, the export still being written.
+    content = (CUSTOMER_HEADER + "Z1,華夏物流,CNY,1000,30\nZ2,深圳明亮,CNY,1000,30\n"
+               "Z3,精密").encode(codec)[:-1]
+    with pytest.raises(ImportFileError) as cut:
+        run(engine, write_csv, "customers", content, encoding=codec)
+    assert str(cut.value) == (
+        f"{tmp_path / 'customers.csv'}, line 4: the file ends in the middle of a character: "
+        "was it still being written when it was read? Import it again once the export is "
+        "complete. Nothing was imported")
 
 
 def test_a_western_european_file_gets_a_hint_and_imports_when_named(engine, write_csv,
@@ -1351,6 +1405,25 @@ def test_a_western_european_file_gets_a_hint_and_imports_when_named(engine, writ
     with engine.connect() as conn:
         assert conn.execute(select(CustomerRow.name).where(CustomerRow.customer_id == "C2")
                             ).scalar_one() == "Müller Straße GmbH"
+
+
+@pytest.mark.parametrize("named", ["latin-1", "iso8859-15"])
+def test_a_windows_file_named_latin1_is_told_cp1252(engine, write_csv, tmp_path, named):
+    # Its curly quotes, dash and Œ were each "a control character (U+0093); remove it",
+    # though nothing in the file looks like one.
+    before = snapshot(engine)
+    content = (CUSTOMER_HEADER + "K1,Acme,EUR,1000,30\nK2,“Delta” Handel – Süd,EUR,1000,30\n"
+               "K3,Œuvre d’Art,EUR,1000,30\n").encode("cp1252")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'}, line 3: byte 0x93 is a control character in {named}, "
+        "and ““” in cp1252, which Windows and Excel write: re-run with --encoding cp1252")
+    assert snapshot(engine) == before
+    assert run(engine, write_csv, "customers", content, encoding="cp1252").committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name).where(CustomerRow.customer_id == "K3")
+                            ).scalar_one() == "Œuvre d’Art"
 
 
 def test_a_byte_the_named_encoding_cannot_read_is_reported_with_its_line(write_csv):
