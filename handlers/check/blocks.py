@@ -223,9 +223,11 @@ def _group_card(found: GroupCheck, tr: Translator, timezone: str, shareable: boo
         ),
         section("*" + tr._("Members") + "*\n" + "\n".join(lines)),
         aging_section(position, tr),
-        context(_footer(position, timezone, tr),
-                tr._("Group figures are in the base currency: members' exposure against the "
+        # Apart from the footer: as two elements of one context, Slack shows them on one
+        # line ("… 33% of the limit used  Group figures are …").
+        context(tr._("Group figures are in the base currency: members' exposure against the "
                      "sum of their limits.")),
+        context(_footer(position, timezone, tr)),
     ]
     _finish(blocks, found, tr, shareable, note)
     fallback = tr._("Group {group}: available {available} of {limit}, overdue {overdue}",

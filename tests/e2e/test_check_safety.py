@@ -98,6 +98,16 @@ def test_a_group_id_shows_the_groups_pooled_position_with_its_members(world):
                 f"{money(member.position.exposure)} of {money(member.position.limit)}, "
                 f"overdue {money(member.position.aging.overdue)}") in text
     assert found.position.limit.currency == "USD"
+    # The note on the figures and the card's footer are lines of their own (they ran on:
+    # "… 33% of the limit used  Group figures are …").
+    notes = [[e["text"] for e in b["elements"]] for b in reply.blocks if b["type"] == "context"]
+    assert notes[0] == ["Group figures are in the base currency: members' exposure against "
+                        "the sum of their limits."]
+    position = found.position
+    assert notes[1] == [
+        f"as of Nov 29, 2026 (Asia/Shanghai)  ·  {position.invoice_count} open invoices  ·  "
+        f"{position.order_count} open order{'s' if position.order_count != 1 else ''}  ·  "
+        f"{translator('en-US').percent(position.utilisation)} of the limit used"]
 
 
 def world_checks(world):
