@@ -93,5 +93,17 @@ def currency_code(word: str) -> str | None:
     return code if is_currency(code) else None
 
 
+# Shorthands that accounts and ERPs write for a currency but no ISO code: said with the
+# code they stand for where a code is refused, never read as it.
+SHORTHANDS = {"SFR": "CHF", "SFRS": "CHF", "FS": "CHF", "NIS": "ILS", "NTD": "TWD",
+              "NT": "TWD", "STG": "GBP", "UKL": "GBP"}
+
+
+def meant_code(word: str) -> str | None:
+    """The ISO code a word that is none stands for: an alias (RMB) or a shorthand (SFR);
+    else ``None`` (not for a name: "dollars" may be any of several)."""
+    return currency_code(word) or SHORTHANDS.get(word.upper())
+
+
 def minor_units(code: str) -> int:
     return MINOR_UNITS[code]

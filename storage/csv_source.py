@@ -113,7 +113,16 @@ class CsvFile:
             # The line of the file's last row when the file does not end with a line
             # break: it may have been cut off mid-value (the importer warns).
             self.unterminated: int | None = None
-            header = next(self._read(), None)
+            records = self._read()
+            header = next(records, None)
+            if header is not None and _EXCEL_SEPARATOR.fullmatch(",".join(header[1])):
+                # Excel's "sep=," line, before the header: a hint to Excel, no row.
+                said = shown_controls(",".join(header[1])[4])
+                if said != ",":
+                    raise ImportFileError(
+                        f"{path}: its first line, sep={said}, says the columns are separated "
+                        f"by “{said}”; creditbot reads “,”. {_SAVE_AS}")
+                header = next(records, None)
         except BaseException:
             self._raw.close()
             raise
@@ -542,6 +551,8 @@ def _first_undecodable(path: Path, encoding: str) -> _Undecodable | None:
     return None
 
 
+# The line Excel writes first when told a file's separator: sep=, or sep=; …
+_EXCEL_SEPARATOR = re.compile(r"sep=.,?", re.IGNORECASE | re.DOTALL)
 # Bytes that latin-1 reads as control characters and cp1252 (mostly) as punctuation.
 _C1 = re.compile(rb"[\x80-\x9f]")
 # How a message names each Chinese codec creditbot advises, and the codecs of each

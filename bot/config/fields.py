@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from domain.currencies import currency_code, is_currency
+from domain.currencies import is_currency, meant_code
 from domain.people import is_channel_id, is_user_id
 from domain.zones import is_zone_name, zone_meant
 from handlers.i18n import speaks
@@ -82,7 +82,7 @@ def _slack_id(kind: str, first_letters: str, example: str, hint: str = "") -> An
 
 def _currency(value: str) -> str:
     if not is_currency(value):
-        meant = currency_code(unicodedata.normalize("NFKC", value).strip()) \
+        meant = meant_code(unicodedata.normalize("NFKC", value).strip()) \
             if isinstance(value, str) else None
         hint = f" ({shown(value)} is written {meant})" if meant and meant != value else ""
         raise _error("currency", "must be an ISO 4217 currency code such as USD, EUR or "

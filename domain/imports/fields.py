@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain.currencies import NOT_MONEY, WITHDRAWN, canonical, is_currency
+from domain.currencies import NOT_MONEY, WITHDRAWN, is_currency, meant_code
 from domain.people import is_user_id
 from domain.text import INVISIBLE_BUT_JOINERS, LONE_JOINER, looks_blank
 
@@ -212,8 +212,8 @@ def currency(raw: str) -> str:
         raise FieldError(f"“{raw}” is an ISO 4217 code withdrawn from use; write "
                          f"{WITHDRAWN[code]}, which replaced it")
     if not is_currency(code):
-        alias = canonical(raw)
-        meant = f"; {raw} is written {alias}" if is_currency(alias) else ""
+        alias = meant_code(raw)
+        meant = f"; {raw} is written {alias}" if alias else ""
         raise FieldError(f"“{raw}” is not an ISO 4217 currency code (e.g. USD, EUR, CNY)"
                          + meant)
     return code

@@ -41,10 +41,17 @@ class RowErrors(list[RowError]):
 _NAMED = 10
 
 
+def column_name(cell: str) -> str:
+    """A header cell as the column it names: case aside, and words apart as an ERP or a
+    spreadsheet writes them ("Invoice ID", "Customer-ID") joined by "_" as creditbot's
+    names are (it was "missing required column(s): invoice_id")."""
+    return "_".join(cell.lower().replace("-", " ").split())
+
+
 def unread_warning(kind: ImportKind, header: list[str], unread: tuple[str, ...]) -> str:
     """Which columns the import leaves unread, each as the file spells it and with the
     column it may have meant, and which it reads."""
-    spelled = {cell.strip().lower(): cell.strip() for cell in header}
+    spelled = {column_name(cell): cell.strip() for cell in header}
     fields = [fd.name for fd in kind.fields]
     shown = []
     for name in unread[:_NAMED]:
@@ -75,7 +82,7 @@ class RowParser:
                  context: ImportContext | None = None) -> None:
         self.kind = kind
         self.context = context or ImportContext()
-        names = [cell.strip().lower() for cell in header]
+        names = [column_name(cell) for cell in header]
         seen: set[str] = set()
         repeated = [n for n in names if n and (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
         if repeated:

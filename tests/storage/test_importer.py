@@ -302,11 +302,23 @@ def test_columns_nobody_reads_are_named_in_a_warning(with_customers, write_csv):
                  "I9,C1,2026-10-01,2026-10-31,1000,USD,400,Open,400,SO1,x\n")
     assert report.inserted == 1
     assert report.warnings == [
-        "columns not read: “Balance Due”, “Invoice Status” (is it status?), “Open Amount” "
-        "(is it open_amount?), “order_idd” (is it order_id?), “\\x1b[2J”. "
+        "columns not read: “Balance Due”, “Invoice Status” (is it status?), “order_idd” (is "
+        "it order_id?), “\\x1b[2J”. "
         "The invoices file is read by these names only: invoice_id, customer_id, "
         "issue_date, due_date, amount, currency, open_amount, order_id, status; a column "
         "named otherwise is left out"]
+    # "Open Amount" is open_amount, its words apart as a spreadsheet writes them.
+    assert _invoices(engine)["I9"] == (Decimal("1000"), Decimal("400"), "open")
+
+
+def test_column_names_written_as_words_are_read(with_customers, write_csv):
+    # "Invoice ID,Customer ID,…" was "missing required column(s): invoice_id, …".
+    engine = with_customers
+    report = run(engine, write_csv, "invoices",
+                 "Invoice ID,Customer-ID,Issue Date,DUE DATE,Amount,Currency,Open  Amount\n"
+                 "I8,C1,2026-10-01,2026-10-31,1000,USD,250\n")
+    assert (report.inserted, report.warnings) == (1, [])
+    assert _invoices(engine)["I8"] == (Decimal("1000"), Decimal("250"), "open")
 
 
 def test_hundreds_of_unread_columns_are_counted_past_ten(with_customers, write_csv):
@@ -565,6 +577,20 @@ def test_unreadable_files_are_refused_up_front(write_csv, content, reason):
     path = write_csv("bad.csv", content)
     with pytest.raises(ImportFileError, match=re.escape(reason)):
         CsvFile(path)
+
+
+def test_excels_separator_line_is_no_header(with_customers, write_csv):
+    # "sep=," (Excel's hint, written first) was the header: "this header has: sep=".
+    engine = with_customers
+    report = run(engine, write_csv, "invoices",
+                 "sep=,\r\n" + INVOICES.replace("\n", "\r\n"))
+    assert report.committed and report.inserted == len(INVOICES.splitlines()) - 1
+    path = write_csv("semi.csv", "sep=;\ninvoice_id;customer_id\nI1;C1\n")
+    with pytest.raises(ImportFileError) as refused:
+        CsvFile(path)
+    assert str(refused.value) == (
+        f"{path}: its first line, sep=;, says the columns are separated by “;”; creditbot "
+        "reads “,”. Export it from the ERP or spreadsheet as “CSV UTF-8 (comma delimited)”.")
 
 
 def test_a_non_utf8_file_is_refused_and_nothing_is_written(with_customers, write_csv):
