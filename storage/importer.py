@@ -21,6 +21,7 @@ import logging
 import operator
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -80,6 +81,9 @@ IMPORT_LEASE_TTL = timedelta(minutes=2)
 # waiting on it, and the writers before it (a person's order, an approval, a job's
 # transaction) each take well under a second.
 IMPORT_WAIT_SECONDS = 60.0
+# Pauses before each try at giving the import's claim back (about 7 s in all): enough for
+# a restarted PostgreSQL to answer again.
+RELEASE_PAUSES = (0.0, 0.5, 1.0, 2.0, 4.0)
 _HOLDER = re.compile(r"(?P<kind>\S+) import by (?P<who>.+)")
 log = logging.getLogger("creditbot.imports")
 
@@ -164,9 +168,21 @@ class CsvImporter:
             return self._run(lease, kind, source, skip_invalid=skip_invalid, dry_run=dry_run,
                              actor=actor, progress=progress)
         finally:
+            self._give_back(lease)
+
+    def _give_back(self, lease: Lease) -> None:
+        """Releases the claim, trying again for a few seconds: after PostgreSQL restarted
+        under the import, the first try meets a dead pooled connection, and the claim
+        kept another host's import out for two minutes ("another import is running")."""
+        for pause in RELEASE_PAUSES:
+            time.sleep(pause)
             # A lease that cannot be released expires; that must not hide the real error.
-            with contextlib.suppress(DBAPIError, RecordsUnavailable), self._turn():
-                lease.release()
+            with contextlib.suppress(DBAPIError, RecordsUnavailable):
+                with self._turn():
+                    lease.release()
+                return
+        log.warning("could not give back the import claim of %s; it runs out by itself",
+                    lease.holder)
 
     def _turn(self) -> AbstractContextManager[object]:
         """On SQLite, the writers' turn (storage.write_gate), waited for patiently: every

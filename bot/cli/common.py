@@ -73,6 +73,36 @@ def config_refused(problem: ConfigError) -> str:
             "lists them all")
 
 
+def database_problem(problem: DatabaseError) -> str:
+    """Why the database refused, in one line, with the fix for the refusals a first
+    deployment meets."""
+    # Drivers write their reasons over several lines; one line is what we promise.
+    # ProgrammingError: a connection option libpq does not know (`?ssl=true`).
+    said = unavailable_reason(problem)
+    if "readonly database" in said:
+        said += (": creditbot must write the database file and, beside it, its -wal "
+                 "and -shm files; give the user it runs as write access to them and "
+                 "their folder")
+    if "permission denied for schema" in said:
+        # PostgreSQL 15 lets only the database's owner create tables in public.
+        said = said.split(". LINE ")[0] + (
+            ": the database user may not create creditbot's tables there; make it "
+            "the database's owner (createdb --owner USER, or ALTER DATABASE … OWNER "
+            "TO USER) or GRANT CREATE ON SCHEMA public TO USER")
+    elif "permission denied for" in said:
+        # Tables another user created (db upgrade run as postgres): it named neither.
+        said = said.split(". LINE ")[0] + (
+            ": creditbot's tables belong to another database user (was `creditbot db "
+            "upgrade` run as another one?); run it as the user DATABASE_URL names, or "
+            "GRANT ALL ON ALL TABLES IN SCHEMA public TO USER and the same ON ALL "
+            "SEQUENCES")
+    if "file is not a database" in said:
+        said += (": the database URL names a file that is not an SQLite database; "
+                 "point DATABASE_URL (or --database) at creditbot's database "
+                 "(`creditbot db upgrade` creates one)")
+    return said
+
+
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Known failures end with one line that says what to do, never a traceback."""
 
@@ -85,24 +115,7 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except DomainError as problem:
             _fail(str(problem))
         except (OperationalError, ProgrammingError, DatabaseError) as problem:
-            # Drivers write their reasons over several lines; one line is what we promise.
-            # ProgrammingError: a connection option libpq does not know (`?ssl=true`).
-            said = unavailable_reason(problem)
-            if "readonly database" in said:
-                said += (": creditbot must write the database file and, beside it, its -wal "
-                         "and -shm files; give the user it runs as write access to them and "
-                         "their folder")
-            if "permission denied for schema" in said:
-                # PostgreSQL 15 lets only the database's owner create tables in public.
-                said = said.split(". LINE ")[0] + (
-                    ": the database user may not create creditbot's tables there; make it "
-                    "the database's owner (createdb --owner USER, or ALTER DATABASE … OWNER "
-                    "TO USER) or GRANT CREATE ON SCHEMA public TO USER")
-            if "file is not a database" in said:
-                said += (": the database URL names a file that is not an SQLite database; "
-                         "point DATABASE_URL (or --database) at creditbot's database "
-                         "(`creditbot db upgrade` creates one)")
-            _fail(f"cannot use the database: {said}")
+            _fail(f"cannot use the database: {database_problem(problem)}")
         except ArgumentError:
             # SQLAlchemy's own words quote the whole URL, query and all: never shown.
             _fail(f"DATABASE_URL is not a database URL creditbot can use: {_URL_FORMS}")

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import DatabaseError, DBAPIError
 
-from bot.cli.common import _fail, _services, err, friendly_errors, out, sigterm_as_interrupt
+from bot.cli.common import (
+    _fail,
+    _services,
+    database_problem,
+    err,
+    friendly_errors,
+    out,
+    sigterm_as_interrupt,
+)
 from bot.imports import (
     REJECTED_FILE,
     import_csv,
@@ -16,7 +26,9 @@ from bot.imports import (
     unlisted_line,
 )
 from bot.wiring import Services
+from domain.errors import RecordsUnavailable
 from domain.imports import KINDS, HeaderError
+from storage.db import unavailable_reason
 from storage.importer import ImportReport, after_interruption
 
 
@@ -28,7 +40,7 @@ from storage.importer import ImportReport, after_interruption
 @click.option("--show-errors", default=50, show_default=True, type=click.IntRange(min=0),
               help="How many problems to list (0: none, only their count).")
 @click.option("--encoding", metavar="NAME", default=None,
-              help="The file's text encoding, e.g. gb18030, cp1252, latin-1 (default: UTF-8, "
+              help="The file's text encoding, e.g. gb18030, cp950, cp1252 (default: UTF-8, "
                    "with or without a BOM).")
 @friendly_errors
 def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
@@ -36,10 +48,30 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
     """Upsert an ERP CSV export of KIND from FILE (all or nothing unless --skip-invalid)."""
     services = _services()
     started = services.now()
+    # psycopg's own "error ignored terminating <psycopg.Copy [BAD]>" when the server
+    # restarted mid-copy: the line below says what happened.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     try:
         with sigterm_as_interrupt():
             _import_and_review(services, kind, file, skip_invalid, dry_run, show_errors,
                                encoding)
+    except DatabaseError as problem:
+        said = database_problem(problem)
+        if said != unavailable_reason(problem):  # a refusal with its fix, not an outage
+            _fail(f"cannot use the database: {said}")
+        try:
+            imported: bool | None = after_interruption(services.engine, kind, file.name,
+                                                       started)
+        except (DBAPIError, RecordsUnavailable):
+            imported = None  # still not answering
+        if imported:
+            _fail(f"{file}: imported (its rows are in), then the database stopped answering "
+                  f"({said}); its orders may not have been reviewed: `creditbot jobs run "
+                  "orders` finishes that (the orders job does every 15 minutes)")
+        _fail(f"{file}: cannot use the database: {said}; " + (
+            "nothing was imported: run it again" if imported is False else
+            "an import is all or nothing, and a file imported again changes nothing that is "
+            "already in: run it again once the database answers"))
     except KeyboardInterrupt:
         # A SIGTERM (a cron's timeout, a container stopped) ended it with exit 143 and
         # not a word, its claim left for two minutes; said from what the database holds,

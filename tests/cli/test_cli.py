@@ -753,6 +753,37 @@ def test_serve_in_socket_mode_refuses_the_options_of_serving_over_http(cli, args
 
 
 @pytest.mark.postgres
+def test_tables_another_user_created_are_named_as_such_with_the_grant(
+        monkeypatch, postgres_template):
+    # `db upgrade` run as postgres, the bot as its own user: "cannot use the database:
+    # permission denied for table alembic_version", naming neither cause nor fix.
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import POSTGRES_URL, admin_sql
+
+    assert POSTGRES_URL is not None  # postgres_template skips without one
+    name, role = f"creditbot_test_{uuid.uuid4().hex[:12]}", f"cb_{uuid.uuid4().hex[:8]}"
+    admin_sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'", f"CREATE DATABASE {name}")
+    try:
+        monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+        admin = make_url(POSTGRES_URL).set(database=name)
+        monkeypatch.setenv("DATABASE_URL", admin.render_as_string(hide_password=False))
+        assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+        url = admin.set(username=role, password="pw")
+        monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+        result = CliRunner().invoke(main, ["jobs", "list"], catch_exceptions=False)
+        assert (result.exit_code, result.stderr) == (1, (
+            "error: cannot use the database: permission denied for table alembic_version: "
+            "creditbot's tables belong to another database user (was `creditbot db upgrade` "
+            "run as another one?); run it as the user DATABASE_URL names, or GRANT ALL ON "
+            "ALL TABLES IN SCHEMA public TO USER and the same ON ALL SEQUENCES\n"))
+    finally:
+        admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"DROP ROLE IF EXISTS {role}")
+
+
+@pytest.mark.postgres
 def test_db_upgrade_by_a_user_who_may_not_create_tables_says_how_to_grant_it(
         monkeypatch, postgres_template):
     # "cannot use the database: permission denied for schema public. LINE 2: CREATE TABLE

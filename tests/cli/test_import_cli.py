@@ -241,6 +241,30 @@ def test_a_killed_import_rolls_back_gives_its_claim_back_and_says_so(cli, write_
     assert signal.getsignal(signal.SIGTERM) is handler
 
 
+def test_the_database_lost_mid_import_says_nothing_is_in_and_gives_the_claim_back(
+        cli, write_csv, engine, monkeypatch):
+    # PostgreSQL restarted under an import: "cannot use the database: the connection is
+    # lost" and psycopg's "error ignored terminating <psycopg.Copy [BAD]>", its claim kept.
+    from sqlalchemy.exc import OperationalError
+
+    import storage.importer
+
+    path = write_csv("customers.csv", CUSTOMERS)
+
+    def lost(*args, **kwargs):
+        raise OperationalError("COPY", {}, Exception("the connection is lost"))
+
+    monkeypatch.setattr(storage.importer.CsvImporter, "_merge", staticmethod(lost))
+    monkeypatch.setattr(storage.importer, "RELEASE_PAUSES", (0.0,))
+    result = cli("import", "customers", str(path))
+    assert (result.exit_code, result.stderr) == (1, (
+        f"error: {path}: cannot use the database: the connection is lost; nothing was "
+        "imported: run it again\n"))
+    with engine.connect() as conn:
+        assert list(conn.execute(select(CustomerRow.customer_id))) == []
+    assert holder_of(engine, IMPORT_LEASE) is None
+
+
 def test_a_kill_after_the_commit_says_the_file_is_in_and_gives_the_claim_back(
         cli, write_csv, engine, monkeypatch):
     # Killed as its claim was given back, after the commit: it said "nothing was

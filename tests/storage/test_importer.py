@@ -1898,3 +1898,28 @@ def test_an_import_waits_its_turn_behind_a_writer_longer_than_sqlite_waits(
     assert done.is_set() and report.committed
     assert count(engine, "customers") == 2
     engine.dispose()
+
+
+def test_a_claim_the_first_release_could_not_free_is_given_back_once_it_answers(
+        with_customers, write_csv, monkeypatch):
+    # PostgreSQL restarted under an import: the release met a dead pooled connection, was
+    # given up at once, and another host's import was told "another import is running"
+    # for two minutes.
+    from sqlalchemy.exc import OperationalError
+
+    from storage.leases import Lease
+
+    engine = with_customers
+    release, tries = Lease.release, []
+
+    def flaky(lease):
+        tries.append(lease.holder)
+        if len(tries) == 1:
+            raise OperationalError("DELETE FROM leases", {}, Exception("the connection is lost"))
+        release(lease)
+
+    monkeypatch.setattr(Lease, "release", flaky)
+    monkeypatch.setattr(storage.importer, "RELEASE_PAUSES", (0.0, 0.01, 0.01))
+    assert run(engine, write_csv, "invoices", INVOICES).committed
+    assert len(tries) == 2
+    assert holder_of(engine, IMPORT_LEASE) is None
