@@ -97,7 +97,17 @@ def _other_creditbots(engine: Engine) -> list[str]:
             "current_database() AND application_name LIKE 'creditbot %' AND "
             "application_name NOT LIKE 'creditbot db %' AND application_name NOT LIKE "
             ":mine ORDER BY application_name"), {"mine": f"% {os.getpid()}"}).scalars().all()
-    return list(names)
+        # A creditbot older than the naming gives its connections no name: its web host
+        # went on writing through the upgrade in the old shape. Counted by where from.
+        unnamed = conn.execute(text(
+            "SELECT coalesce(host(client_addr), 'a local socket'), count(*) FROM "
+            "pg_stat_activity WHERE datname = current_database() AND application_name = '' "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY 1 "
+            "ORDER BY 1")).all()
+    return [*names, *(
+        f"{count} connection{'s' if count > 1 else ''} giving no name from {where} (an "
+        "older creditbot, which named none, or another program: --force if it is no "
+        "creditbot)" for where, count in unnamed)]
 
 
 def _running_scheduler(engine: Engine) -> LeaseState | None:

@@ -683,6 +683,32 @@ def test_db_upgrade_sees_a_web_host_run_without_a_scheduler(cli, monkeypatch, da
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_db_upgrade_sees_connections_that_give_no_name(cli, monkeypatch, database_url):
+    """A web host of a creditbot older than the naming gives its connections none: the
+    upgrade went through under it, and it filed a second open request for a customer in
+    the old key's shape."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = _one_revision_behind(monkeypatch, database_url)
+    old = make_engine(database_url, connect_args={"application_name": ""})
+    with old.connect() as held:
+        held.execute(text("SELECT 1"))
+        result = cli("db", "upgrade")
+        assert (result.exit_code, result.stderr) == (1, (
+            "error: not upgraded: a creditbot is running on this database (connected: 1 "
+            "connection giving no name from 127.0.0.1 (an older creditbot, which named "
+            "none, or another program: --force if it is no creditbot)). Stop every "
+            "creditbot serve and scheduler first: a running one keeps its old code and goes "
+            "on writing to the new schema. Then run this again (--force upgrades "
+            "anyway).\n"))
+    old.dispose()
+    assert cli("db", "upgrade").exit_code == 0
+    engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_db_upgrade_sees_a_web_host_that_has_answered_nothing_or_lost_its_connections(
         cli, monkeypatch, database_url):
     """A worker that had answered nothing held no connection, nor one whose connections
