@@ -25,7 +25,7 @@ from pydantic import Field
 from bot.config.customer_match import CustomerMatchSetting, listed
 from bot.config.dunning import CollectorsDaySettings
 from bot.config.fields import UserId, shown
-from bot.config.listed_people import PEOPLE, ListedPeople
+from bot.config.listed_people import PEOPLE, ROLE, ListedPeople
 from bot.config.section import Section
 from domain.collections.assignment import AssignmentPolicy, AssignRule, collectors_in
 
@@ -111,6 +111,15 @@ def collection_problems(section: object, departments: Iterable[str],
         # (collections_lead); written out, each must be right: a role renamed under
         # `roles` left `role:credit_manager` here naming nobody, and nobody said so.
         for index, name in enumerate(entries if isinstance(entries, list) else []):
+            if name in default and isinstance(name, str) \
+                    and name.removeprefix(ROLE) not in people.role_names:
+                # The app.yaml earlier versions shipped names it: refused without a word
+                # of why, nothing started after an upgrade.
+                problems.append((("collections", key, index), (
+                    f"{shown(name)} names no role: earlier versions let it stand for a role "
+                    f"not added yet, and it gave nobody the right; add the role under roles "
+                    f"({name.removeprefix(ROLE)}: [U0123ABCDE]) or take it out of the list")))
+                continue
             person(("collections", key, index), name, roles_allowed=True)
     rules = section.get("rules")
     for index, rule in enumerate(rules if isinstance(rules, list) else []):
