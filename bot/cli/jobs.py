@@ -14,6 +14,7 @@ from rich.text import Text
 from bot.cli.common import _fail, _services, err, friendly_errors, out, sigterm_as_interrupt
 from bot.log_lines import counts_text
 from bot.terminal import print_at_least
+from storage.host_processes import ended_here
 from storage.jobs import JobRun
 
 if TYPE_CHECKING:
@@ -39,6 +40,12 @@ def _when(moment: datetime | None, zone: tzinfo) -> str:
 def _last_run(run: JobRun | None, zone: tzinfo) -> Text:
     if run is None:
         return Text("never")
+    if run.finished_at is None and ended_here(run.host, run.started_at):
+        # Killed (kill -9) on this host: "still running" until the next run marked it.
+        cell = Text(f"{_when(run.started_at, zone)} to —\n")
+        cell.append("abandoned", style="bold red")
+        cell.append(f": no end was recorded: its process ({run.host}) is gone")
+        return cell
     ended = ("still running" if run.finished_at is None else
              _when(run.finished_at, zone).removeprefix(_when(run.started_at, zone)[:11]))
     cell = Text(f"{_when(run.started_at, zone)} to {ended}\n")

@@ -522,3 +522,24 @@ def test_a_holidays_run_reads_as_nothing_done_in_the_list(cli, engine, only_hous
     shown = "\n".join(lines(cli("jobs", "list").stdout))
     assert "ok: nothing done: a holiday (the next working day's run catches up)" in " ".join(
         shown.split())
+
+
+def test_a_run_killed_on_this_host_reads_as_abandoned_in_the_list(cli, engine,
+                                                                  only_housekeeping):
+    # kill -9 of `jobs run report`: "still running: nothing counted" until the next run,
+    # though its process was gone on the very host that lists it.
+    import subprocess
+
+    from storage.host_processes import this_host
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    host = f"{this_host()}:{gone.pid}"
+    start_run(engine, "housekeeping", host, datetime.now(UTC) - timedelta(minutes=5))
+    shown = " ".join("\n".join(lines(cli("jobs", "list").stdout)).split())
+    assert f"abandoned: no end was recorded: its process ({host}) is gone" in shown
+    assert "still running" not in shown
+    # Another host's run may well be running: it is said so.
+    start_run(engine, "housekeeping", "web-2:4242", datetime.now(UTC))
+    shown = " ".join("\n".join(lines(cli("jobs", "list").stdout)).split())
+    assert "running: nothing counted" in shown and "abandoned" not in shown
