@@ -6,9 +6,11 @@ found as typed in Simplified. A character that is itself one of Simplified Chine
 read as one name.
 
 From OpenCC's TSCharacters.txt (as shipped in opencc-python-reimplemented 0.1.7), Apache
-License 2.0: see OPENCC_LICENSE.txt beside this file. 4090 characters. The table
-only ever grows: a changed form would change stored name keys, which a migration has to
-work out again (storage/migrations/versions/0038_simplified_name_keys.py)."""
+License 2.0: see OPENCC_LICENSE.txt beside this file. 4090 characters. Since the release
+that first carried it (with migration 0038, which works the stored name keys out with it),
+the table only ever grows: an entry changed or taken out would change stored keys, and
+needs a migration of its own that works them out again, as 0038 does for the whole
+table."""
 
 TRADITIONAL = (
     "㑮㑯㑳㑶㒓㓄㓨㔋㖮㗲㗿㘉㘓㘔㘚㛝㜄㜏㜐㜗㜢㜷㞞㟺㠏㠣㢗㢝㥮㦎㦛㦞㨻㩋㩜㩳"

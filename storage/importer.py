@@ -241,8 +241,9 @@ class CsvImporter:
                 if parser.unread:
                     report.warnings.append(unread_warning(kind, source.header, parser.unread))
                 if report.rows_read == 0:
-                    report.warnings.append(
-                        f"{report.file} has a header but no data rows: nothing to import")
+                    # The CLI names the file before each warning.
+                    report.warnings.append("the file has a header but no data rows: nothing "
+                                           "to import")
                 elif source.unterminated is not None:
                     # An export read while still being written ends mid-row: "30" cut
                     # to "3" reads as a value like any other.

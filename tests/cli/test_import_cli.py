@@ -81,8 +81,9 @@ def test_a_header_only_file_succeeds_with_a_warning(cli, write_csv):
     path = write_csv("payments.csv", "payment_id,customer_id,date,amount,currency\n")
     result = cli("import", "payments", str(path))
     assert result.exit_code == 0
-    assert result.stderr == (f"{path}: warning: {path} has a header but no data rows: nothing to "
-                             "import\n")
+    # The file named once (it was "f.csv: warning: f.csv has a header…").
+    assert result.stderr == (f"{path}: warning: the file has a header but no data rows: "
+                             "nothing to import\n")
     assert result.stdout == ("payments: 0 rows read — 0 inserted, 0 updated, 0 unchanged, "
                              "0 rejected (committed, 1 warning)\n")
 
