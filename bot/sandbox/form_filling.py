@@ -16,9 +16,11 @@ from bot.sandbox.render import render_form
 from bot.sandbox.session import ANSWER_SECONDS, ChatState, SandboxBase
 from handlers.i18n import N_
 
-# A field's name as a script writes it before its colon ("amount: 10k"), not a
-# sentence's start ("Customer says: pays Friday").
-_NAME = re.compile(r"[A-Za-z_][\w-]{0,30}")
+# A field's name as a script writes it before its colon ("amount: 10k", "金额：10k"), in
+# any script, not a sentence's start ("Customer says: pays Friday").
+_NAME = re.compile(r"[^\W\d][\w-]{0,30}")
+# The colon after it: a Chinese input method types the full-width one.
+_COLON = re.compile(r"([:：])")
 
 SCRIPT_FORM = N_("Fill it in with lines FIELD: VALUE (the field's number, the id in "
                  "brackets or its label), then :submit; :cancel closes it.")
@@ -106,7 +108,8 @@ class FormFilling(SandboxBase):
                         "being submitted, and the command runs.", line=line)) + "[/yellow]")
                     self._feed = itertools.chain([line], self._feed)
                     return ":cancel"
-                name, colon, typed = line.partition(":")
+                name, colon, typed = _COLON.split(line, 1) if _COLON.search(line) \
+                    else (line, "", "")
                 found = form.find(name) if colon and name.strip() else None
                 fillables = [f for f in form.fields if fillable(f)]
                 if found is None and len(fillables) == 1:

@@ -367,3 +367,10 @@ def test_a_field_a_one_field_form_does_not_have_is_said_not_taken_silently(
                    "Customer says: pays Friday\n:submit\n")
     assert "This form has no field" not in out
     assert "Customer says: pays Friday" in out
+    # In Chinese, a field named in Chinese, with the full-width colon a Chinese input
+    # method types: "理由：金额: 10k" was filed without a word.
+    out = _printed(monkeypatch, tmp_path,
+                   ":as U01SALESAMY\n:lang zh-CN\n:in sales\n/credit order lakeside 10k\n1\n"
+                   "金额：10k\n理由：周五付款\n:submit\n")
+    assert "本表单没有“金额”字段：它唯一的字段是理由 [reason]，因此整行都作为该字段的值。" in out
+    assert "理由：周五付款" in out
