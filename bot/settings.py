@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     # every command read that file instead (see settings_customise_sources).
     config_path: str = Field(default=DEFAULT_CONFIG, validation_alias="CREDITBOT_CONFIG")
     port: int = Field(default=DEFAULT_PORT, validation_alias="PORT", ge=1, le=65535)
+    # What serve and scheduler log to stderr (a service manager's journal keeps it).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="CREDITBOT_LOG_LEVEL")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().upper()
+            return {"WARN": "WARNING", "": "INFO"}.get(value, value)
+        return value
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],

@@ -146,6 +146,9 @@ def _setting_problem(error: Any) -> str:
         return f"environment variable {name}: must be at least {limits['ge']}, got {got}"
     if "le" in limits:
         return f"environment variable {name}: must be at most {limits['le']}, got {got}"
+    if error["type"] == "literal_error":
+        allowed = str(limits.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"environment variable {name}: must be one of {allowed}, got {got}"
     return f"environment variable {name}: {error['msg']}, got {got}"
 
 

@@ -32,7 +32,7 @@ def scheduler() -> None:
     services = _services()
     guard_jobs(services.engine)
     config = services.config
-    configure_logging()
+    configure_logging(services.settings.log_level)
     if not os.environ.get(SERVE_CHILD):
         if services.settings.slack_bot_token is not None:
             # As serve does (its child is checked by it): a revoked token logged three

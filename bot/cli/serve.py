@@ -50,7 +50,7 @@ def serve(port: int | None, host: str | None, workers: int | None, threads: int 
               "credentials in the environment (see README, Install in your workspace)")
     # The workers open their own connections after the fork; none may be inherited.
     services.engine.dispose()
-    configure_logging()
+    configure_logging(services.settings.log_level)
     if socket_mode:
         # gunicorn turns SIGTERM into an orderly exit; Socket Mode needs telling, or the
         # scheduler child would outlive it.

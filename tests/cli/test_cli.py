@@ -368,7 +368,9 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
       "not exist; create it, or correct the path"),
      ("PORT", "abc", 'environment variable PORT: must be a whole number, got "abc"'),
      ("PORT", "0", 'environment variable PORT: must be at least 1, got "0"'),
-     ("PORT", "70000", 'environment variable PORT: must be at most 65535, got "70000"')],
+     ("PORT", "70000", 'environment variable PORT: must be at most 65535, got "70000"'),
+     ("CREDITBOT_LOG_LEVEL", "loud", "environment variable CREDITBOT_LOG_LEVEL: must be "
+      "one of DEBUG, INFO, WARNING, ERROR, got \"LOUD\"")],
 )
 @pytest.mark.parametrize("command", [("db", "upgrade"), ("portfolio",), ("demo",)])
 def test_a_bad_environment_is_one_line(cli, monkeypatch, variable, value, expected, command):
