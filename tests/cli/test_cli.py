@@ -780,11 +780,10 @@ def test_serve_in_socket_mode_refuses_the_options_of_serving_over_http(cli, args
                              "has no /healthz)\n")
 
 
-@pytest.mark.postgres
-def test_tables_another_user_created_are_named_as_such_with_the_grant(
-        monkeypatch, postgres_template):
-    # `db upgrade` run as postgres, the bot as its own user: "cannot use the database:
-    # permission denied for table alembic_version", naming neither cause nor fix.
+@pytest.fixture
+def database_and_user(monkeypatch, postgres_template):
+    """A new PostgreSQL database its owner (the admin) made, and a URL of it as a user of
+    its own who owns nothing (``cb_…``, password ``pw``); both dropped afterwards."""
     import uuid
 
     from sqlalchemy.engine import make_url
@@ -794,47 +793,42 @@ def test_tables_another_user_created_are_named_as_such_with_the_grant(
     assert POSTGRES_URL is not None  # postgres_template skips without one
     name, role = f"creditbot_test_{uuid.uuid4().hex[:12]}", f"cb_{uuid.uuid4().hex[:8]}"
     admin_sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'", f"CREATE DATABASE {name}")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    admin = make_url(POSTGRES_URL).set(database=name)
     try:
-        monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
-        admin = make_url(POSTGRES_URL).set(database=name)
-        monkeypatch.setenv("DATABASE_URL", admin.render_as_string(hide_password=False))
-        assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
-        url = admin.set(username=role, password="pw")
-        monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
-        result = CliRunner().invoke(main, ["jobs", "list"], catch_exceptions=False)
-        assert (result.exit_code, result.stderr) == (1, (
-            "error: cannot use the database: permission denied for table alembic_version: "
-            "creditbot's tables belong to another database user (was `creditbot db upgrade` "
-            "run as another one?); run it as the user DATABASE_URL names, or GRANT ALL ON "
-            "ALL TABLES IN SCHEMA public TO USER and the same ON ALL SEQUENCES\n"))
+        yield admin, admin.set(username=role, password="pw")
     finally:
         admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"DROP ROLE IF EXISTS {role}")
+
+
+@pytest.mark.postgres
+def test_tables_another_user_created_are_named_as_such_with_the_grant(
+        monkeypatch, database_and_user):
+    # `db upgrade` run as postgres, the bot as its own user: "cannot use the database:
+    # permission denied for table alembic_version", naming neither cause nor fix.
+    admin, user = database_and_user
+    monkeypatch.setenv("DATABASE_URL", admin.render_as_string(hide_password=False))
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    monkeypatch.setenv("DATABASE_URL", user.render_as_string(hide_password=False))
+    result = CliRunner().invoke(main, ["jobs", "list"], catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: cannot use the database: permission denied for table alembic_version: "
+        "creditbot's tables belong to another database user (was `creditbot db upgrade` "
+        "run as another one?); run it as the user DATABASE_URL names, or GRANT ALL ON "
+        "ALL TABLES IN SCHEMA public TO USER and the same ON ALL SEQUENCES\n"))
 
 
 @pytest.mark.postgres
 def test_db_upgrade_by_a_user_who_may_not_create_tables_says_how_to_grant_it(
-        monkeypatch, postgres_template):
+        monkeypatch, database_and_user):
     # "cannot use the database: permission denied for schema public. LINE 2: CREATE TABLE
     # alembic_version (. ^": SQL fragments, and no word of what to change (PostgreSQL 15
     # lets only the database's owner create tables in public).
-    import uuid
-
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import POSTGRES_URL, admin_sql
-
-    assert POSTGRES_URL is not None  # postgres_template skips without one
-    name, role = f"creditbot_test_{uuid.uuid4().hex[:12]}", f"cb_{uuid.uuid4().hex[:8]}"
-    admin_sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'", f"CREATE DATABASE {name}")
-    try:
-        url = make_url(POSTGRES_URL).set(database=name, username=role, password="pw")
-        monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
-        monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
-        result = CliRunner().invoke(main, ["db", "upgrade"], catch_exceptions=False)
-        assert (result.exit_code, result.stderr) == (1, (
-            "error: cannot use the database: permission denied for schema public: the "
-            "database user may not create creditbot's tables there; make it the database's "
-            "owner (createdb --owner USER, or ALTER DATABASE … OWNER TO USER) or GRANT "
-            "CREATE ON SCHEMA public TO USER\n"))
-    finally:
-        admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"DROP ROLE IF EXISTS {role}")
+    _, user = database_and_user
+    monkeypatch.setenv("DATABASE_URL", user.render_as_string(hide_password=False))
+    result = CliRunner().invoke(main, ["db", "upgrade"], catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: cannot use the database: permission denied for schema public: the "
+        "database user may not create creditbot's tables there; make it the database's "
+        "owner (createdb --owner USER, or ALTER DATABASE … OWNER TO USER) or GRANT "
+        "CREATE ON SCHEMA public TO USER\n"))
