@@ -23,7 +23,7 @@ from domain.text import N_, Phrase
 # Chinese units in both scripts (萬 and 億 are 万 and 亿 as Hong Kong and Taiwan write them).
 MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "千": 10**3, "万": 10**4, "萬": 10**4,
                "百万": 10**6, "百萬": 10**6, "千万": 10**7, "千萬": 10**7, "亿": 10**8,
-               "億": 10**8}
+               "億": 10**8, "万亿": 10**12, "萬億": 10**12}
 # Marked, so that a reader sees them in their language wherever an amount is refused
 # (万 and 亿 are read from anyone, but offered as examples to Chinese readers only).
 EXAMPLES = Phrase(N_("120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR"))
@@ -52,7 +52,7 @@ _DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![
 _CODE = "[a-z]{3}|" + "|".join(sorted(NAMES, key=len, reverse=True))
 _AMOUNT = re.compile(
     rf"(?P<before>{_CODE})?\s*(?P<digits>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<decimals>\d+))?"
-    rf"\s*(?P<unit>[百千][万萬]|[km千万萬亿億]?)\s*(?P<yuan>元整?|块钱?)?\s*(?P<after>{_CODE})?",
+    rf"\s*(?P<unit>[百千][万萬]|万亿|萬億|[km千万萬亿億]?)\s*(?P<yuan>元整?|块钱?)?\s*(?P<after>{_CODE})?",
     re.IGNORECASE)
 
 
@@ -90,9 +90,12 @@ _PLAIN_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 # Digits with Chinese units of falling size, as Chinese writes and says an amount:
 # 12万5千 (125,000), 1万2千5百, 3千5百万 (35,000,000), 3亿5000万, 12万5000 (the places
 # under 万 filled), 12万零500 (零: places skipped). No spaces inside: apart, they are words.
-_CN_SPAN = re.compile(r"(?<![\d.,])\d+[亿億万萬千百][\d亿億万萬千百零]*(?![\d.,])")
-_CN_TOKEN = re.compile(r"\d+|[亿億万萬千百零]")
-_SECTIONS = {"亿": 8, "億": 8, "万": 4, "萬": 4}  # they multiply what comes before them
+_CN_SPAN = re.compile(r"(?<![\d.,])\d+[亿億万萬千百][\d亿億万萬千百零]*(?![\d.,亿億万萬千百零])")
+_CN_TOKEN = re.compile(r"\d+|万亿|萬億|[亿億万萬千百零]")
+# They multiply what comes before them; 万亿 is a trillion (10万亿 within the cap).
+_SECTIONS = {"万亿": 12, "萬億": 12, "亿": 8, "億": 8, "万": 4, "萬": 4}
+# A multiplier after the number written out: 12万5千k is no amount (it was 125 million).
+_MULTIPLIED_AGAIN = re.compile(r"\s*[kKmM](?![A-Za-z])")
 _WITHIN = {"千": 3, "百": 2}  # within a section, after one digit
 
 
@@ -155,15 +158,19 @@ def _chinese_amount(text: str, folded: str) -> str | None:
     if found is None or number is None:
         return None
     before, after = folded[:found.start()], folded[found.end():]
+    if _MULTIPLIED_AGAIN.match(after):
+        raise AmountError(text)
     tail = number.tail
+    small = number.value + int(tail or 0)
     if not tail or _fills(tail, number.places, number.skipped):
-        return before + str(number.value + int(tail or 0)) + after
+        return before + str(small) + after
     if len(tail) < number.places:
+        large = number.value + int(tail.ljust(number.places, "0"))
+        if large == small:  # 12万00: zeros, either way
+            return before + str(small) + after
         raise AmountError(text, N_("“{text}” could be {large} or {small}: write the one "
                                    "you mean."),
-                          large=before + str(number.value + int(tail.ljust(number.places, "0")))
-                          + after,
-                          small=before + str(number.value + int(tail)) + after)
+                          large=before + str(large) + after, small=before + str(small) + after)
     return None
 
 

@@ -99,7 +99,7 @@ class CsvFile:
                     f"{encoding} would store as other characters; re-run with --encoding "
                     f"{meant}")
             self._raw.seek(0)
-            if encoding is not None and _single_byte(self.encoding):
+            if encoding is not None and _reads_c1_as_controls(self.encoding):
                 self._refuse_c1(encoding)
             self._raw.seek(0)
             self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
@@ -175,8 +175,6 @@ class CsvFile:
             if found is None:
                 continue
             byte = found[0]
-            if not unicodedata.category(byte.decode(self.encoding)).startswith("C"):
-                return  # a codec that has letters there (koi8-r, cp1251)
             try:
                 meant = byte.decode("cp1252")
             except UnicodeDecodeError:
@@ -381,6 +379,14 @@ def _is_legacy(codec: str) -> bool:
         return False
 
 
+def _reads_c1_as_controls(codec: str) -> bool:
+    """latin-1, iso8859-15…: a one-byte codec that reads 0x80–0x9F as control characters,
+    where cp1252 has “ ” – €; not cp1252 itself, nor one with letters there (cp1251)."""
+    return _single_byte(codec) and all(
+        unicodedata.category(codecs.decode(bytes([byte]), codec, "replace")) == "Cc"
+        for byte in range(0x80, 0xA0))
+
+
 def _single_byte(codec: str) -> bool:
     """A codec with one character per byte (latin-1, cp1252, iso8859-15…), under which
     any bytes decode."""
@@ -553,6 +559,9 @@ def _first_undecodable(path: Path, encoding: str) -> _Undecodable | None:
 
 # The line Excel writes first when told a file's separator: sep=, or sep=; …
 _EXCEL_SEPARATOR = re.compile(r"sep=.,?", re.IGNORECASE | re.DOTALL)
+# A high byte or two inside a Latin word (Süßwaren, Müßig, Café's): Western text, which
+# GB18030 text seldom looks like (its names are runs of characters between commas).
+_IN_A_WORD = re.compile(rb"[A-Za-z][\x80-\xff]{1,2}[A-Za-z]")
 # Bytes that latin-1 reads as control characters and cp1252 (mostly) as punctuation.
 _C1 = re.compile(rb"[\x80-\x9f]")
 # How a message names each Chinese codec creditbot advises, and the codecs of each
@@ -628,6 +637,8 @@ def _looks_like_gb18030(sample: bytes) -> bool:
     pairs = _DOUBLE_BYTE.findall(sample)
     if not runs or not pairs:
         return False
+    if 2 * len(_IN_A_WORD.findall(sample)) >= len(runs):
+        return False  # Süßwaren Müßig: "üß" pairs, but inside Latin words
     odd = sum(len(run) % 2 for run in runs)
     common = sum(1 for pair in pairs if pair[0] >= 0xA1)
     return odd <= len(runs) // 4 and common >= 0.7 * len(pairs)

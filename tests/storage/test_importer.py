@@ -1452,6 +1452,28 @@ def test_a_windows_file_named_latin1_is_told_cp1252(engine, write_csv, tmp_path,
                             ).scalar_one() == "Œuvre d’Art"
 
 
+@pytest.mark.parametrize("codec", ["latin-1", "cp1252"])
+def test_a_german_file_in_its_own_encoding_is_not_taken_for_chinese(engine, write_csv, codec):
+    # "üß" is a pair of high bytes, as a GB18030 character is: the file was refused as
+    # GB18030 text, and following the advice stored "Swaren Mig GmbH".
+    content = (CUSTOMER_HEADER + "C1,Süßwaren Müßig GmbH,EUR,1000,30\n").encode(codec)
+    assert run(engine, write_csv, "customers", content, encoding=codec).committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name).where(CustomerRow.customer_id == "C1")
+                            ).scalar_one() == "Süßwaren Müßig GmbH"
+
+
+def test_a_byte_cp1252_lacks_is_refused_as_any_other_under_it(write_csv):
+    # 0x81 is none of cp1252's characters: the check for latin-1's control characters
+    # crashed on it with a traceback.
+    path = write_csv("c.csv", CUSTOMER_HEADER.encode() + b"C1,Caf\xe9 \x81 Co,EUR,1000,30\n")
+    with pytest.raises(ImportFileError) as raised:
+        CsvFile(path, encoding="cp1252")
+    assert str(raised.value) == (
+        f"{path}, line 2: byte 0x81 is not cp1252 text; check which encoding the ERP "
+        "writes and name it with --encoding")
+
+
 def test_a_byte_the_named_encoding_cannot_read_is_reported_with_its_line(write_csv):
     path = write_csv("c.csv", CUSTOMER_HEADER.encode() + b"C1,Acme\x80,USD,1000,30\n")
     with pytest.raises(ImportFileError) as raised:

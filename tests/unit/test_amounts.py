@@ -248,7 +248,10 @@ def test_chinese_units_in_either_script(text, value):
     ("12万0500", 120_500), ("12万零500", 120_500), ("1万零5百", 10_500),
     ("3千500", 3_500), ("3千5百万", 35_000_000), ("1千2百50万", 12_500_000),
     ("3亿5000万", 350_000_000), ("1亿2千万", 120_000_000), ("1亿零5万", 100_050_000),
-    ("12万5千5百50", 125_550), ("１２万５千", 125_000)])
+    ("12万5千5百50", 125_550), ("１２万５千", 125_000),
+    # 万亿, a trillion; trailing zeros that read the same either way.
+    ("1万亿", 10**12), ("1万亿5000亿", 15 * 10**11), ("1.5万亿", 15 * 10**11),
+    ("12万00", 120_000)])
 def test_an_amount_written_as_chinese_writes_it_in_digits(text, value):
     # A Chinese rep's 12万5千 was "not an amount", though 12万 and 125000 were.
     assert parse_amount(text).value == Decimal(value)
@@ -283,8 +286,11 @@ def test_fewer_digits_after_a_chinese_unit_are_asked_about(text, large, small):
     assert parse_amount(small).value == Decimal(small.rstrip("元"))
 
 
-@pytest.mark.parametrize("text", ["12万15千", "5千12万", "12万5万", "5百2千", "12万50000",
-                                  "3千12百"])
+@pytest.mark.parametrize("text", [
+    "12万15千", "5千12万", "12万5万", "5百2千", "12万50000", "3千12百",
+    # A multiplier after it was applied again: 12万5千k was 125 million, 12万5千m 125
+    # billion (12万k was refused); decimals after it were suggested as "125000千.5".
+    "12万5千k", "12万5千 m", "12万5千.5", "1亿2345万6789.12"])
 def test_units_out_of_order_are_not_an_amount(text):
     with pytest.raises(AmountError) as refused:
         parse_amount(text)
