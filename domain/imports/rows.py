@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 import operator
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import DomainError
 from domain.imports.fields import FieldError
 from domain.imports.kinds import ImportContext, ImportKind
+from domain.text import INVISIBLE_BUT_JOINERS as INVISIBLE
 from domain.text import shown_controls
 
 
@@ -41,11 +43,19 @@ class RowErrors(list[RowError]):
 _NAMED = 10
 
 
+# Dashes of every kind and "_" part a header's words as spaces do ("Customer–ID").
+_WORD_PARTS = re.compile("[-_\u2010-\u2015\u2212]")
+
+
 def column_name(cell: str) -> str:
     """A header cell as the column it names: case aside, and words apart as an ERP or a
-    spreadsheet writes them ("Invoice ID", "Customer-ID") joined by "_" as creditbot's
-    names are (it was "missing required column(s): invoice_id")."""
-    return "_".join(cell.lower().replace("-", " ").split())
+    spreadsheet writes them ("Invoice ID", "Customer-ID", "Customer_ ID") joined by "_" as
+    creditbot's names are (it was "missing required column(s): invoice_id"); invisible
+    characters left out. A cell with no word in it ("-") stays as written: a column of
+    its own, named in the warning of columns not read."""
+    visible = INVISIBLE.sub("", cell).lower()
+    joined = "_".join(_WORD_PARTS.sub(" ", visible).split())
+    return joined or visible.strip()
 
 
 def unread_warning(kind: ImportKind, header: list[str], unread: tuple[str, ...]) -> str:
@@ -86,7 +96,12 @@ class RowParser:
         seen: set[str] = set()
         repeated = [n for n in names if n and (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
         if repeated:
-            raise HeaderError(f"the header names {', '.join(sorted(set(repeated)))} more than once")
+            # Each as the file writes it: "Invoice ID" and "invoice_id" are one column.
+            spelled = {name: ", ".join(f"“{shown_controls(cell.strip())}”"
+                                       for cell, n in zip(header, names, strict=True)
+                                       if n == name) for name in sorted(set(repeated))}
+            raise HeaderError("the header names " + "; ".join(
+                f"{name} more than once ({cells})" for name, cells in spelled.items()))
         missing = [name for name in kind.required if name not in seen]
         if missing:
             raise HeaderError(

@@ -20,9 +20,11 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th|\.)?"
 _NAMED_MONTH = (rf"{_MONTH}[\s-]*{_ORDINAL},?(?:[\s-]*\d{{4}})?"
                 rf"|{_ORDINAL}[\s-]*{_MONTH}(?:[\s-]*\d{{4}})?")
-# What a quantity is counted in: "for 2.5 tons", "by 1-2 days" are no days.
-_COUNTED_IN = (r"(?:t|tons?|tonnes?|kg|lbs?|pcs|pieces|units|pallets|boxes|cartons|"
-               r"containers|days?|weeks?|months?|hours?|%)(?!\w)")
+# What a quantity is counted in: "for 2.5 tons", "by 1-2 business days" are no days
+# ("T-shirts" is no tonne: "by 12/31 T-shirts" is a date).
+_COUNTED_IN = (r"(?:t|mt|tons?|tonnes?|tonnen|kg|lbs?|cbm|m3|lit(?:er|re)s?|pcs|pieces|"
+               r"units|pallets|boxes|cartons|containers|(?:business\s+|working\s+)?days?|"
+               r"weeks?|months?|hours?|%|吨|件|箱)(?![\w-])")
 # Numbering before "1.2." makes it no date: "Pos. 1.2.", "Abschnitt 2.3.", "Ref 3.4.".
 _NUMBERED = re.compile(r"(?:^|\s)(?:pos|position|item|ref|sec|section|abschnitt|kapitel|"
                        r"ziffer|ziff|punkt|nr|no|art|para|version|rev|step|schritt)\.?\s*$",

@@ -1128,7 +1128,8 @@ def test_a_reference_with_numbers_that_are_no_day_and_month_is_taken(world):
                                         "Lieferung 1/2", "PO-7 shipment 2/3",
                                         "钢材2.5吨", "PO-9 24/7", "Pos. 1.2.", "V1.2.",
                                         "Abschnitt 2.3.", "PO-5 for 2.5 tons",
-                                        "PO-6 by 1-2 days"), 1):
+                                        "PO-6 by 1-2 days", "PO-7 for 2.5 MT",
+                                        "PO-8 by 1-2 business days"), 1):
         said = world.slack.slash(SALES, SALES_CHANNEL,
                                  f"/credit order acme industrial 1k {reference}")
         assert said.all_text().startswith(
@@ -1139,7 +1140,9 @@ def test_a_reference_with_numbers_that_are_no_day_and_month_is_taken(world):
     ("12/31/26", None), ("31-Dec-2026", None), ("ship 12.31", "12.31"),
     ("ship: 12/31", "12/31"), ("deadline 12/31", "12/31"), ("12/31发货", "12/31"),
     ("PO-8 Dec-31", "Dec-31"), ("周五发货", "周五"), ("采购单 下周二到货", "下周二"),
-    ("月底交货", "月底")])
+    ("月底交货", "月底"),
+    # A T-shirt is no tonne: "by 12/31" before it is the date.
+    ("by 12/31 T-shirts", "by 12/31")])
 def test_a_date_written_other_ways_in_a_reference_is_refused(world, reference, date):
     said = world.slack.slash(SALES, SALES_CHANNEL,
                              f"/credit order acme industrial 1k {reference}")
