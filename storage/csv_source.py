@@ -87,10 +87,14 @@ class CsvFile:
             if encoding is not None and _is_legacy(self.encoding):
                 self._refuse_utf8(encoding)
             self._raw.seek(0)
-            meant = _chinese_codec(_first_non_ascii(self._raw)) \
+            named = _family(self.encoding)
+            # A codec named is overruled only by a clear verdict: a name or two (恒生銀行
+            # in cp950) read as GB18030 too, and cp950 was refused for it; so was a word of
+            # Cyrillic in cp1251 under iso8859-5.
+            meant = _chinese_codec(_first_non_ascii(self._raw), decisive=True) \
                 if encoding is not None else None
-            if meant is not None and (_single_byte(self.encoding) or _family(
-                    self.encoding) not in (None, _family(meant))):
+            if meant is not None and (_single_byte(self.encoding)
+                                      or named not in (None, _family(meant))):
                 # Every byte decodes in latin-1 or cp1252, and Big5 bytes in GB18030:
                 # Chinese names would be stored as other letters ("杭州" as "º¼ÖÝ",
                 # 臺灣精密 as 籓芖弘盞), never refused line by line.
@@ -175,14 +179,17 @@ class CsvFile:
             if found is None:
                 continue
             byte = found[0]
+            windows = _WINDOWS_PAGE.get(codecs.lookup(self.encoding).name)
             try:
-                meant = byte.decode("cp1252")
+                meant = byte.decode(windows) if windows else None
             except UnicodeDecodeError:
-                return  # none of cp1252's characters either: refused as it is
+                meant = None
+            if windows is None or meant is None:
+                return  # no Windows page to name: refused as it is
             raise ImportFileError(
                 f"{self.path}, line {line}: byte 0x{byte[0]:02x} is a control character in "
-                f"{named}, and “{meant}” in cp1252, which Windows and Excel write: re-run "
-                "with --encoding cp1252")
+                f"{named}, and “{meant}” in {windows}, which Windows and Excel write: re-run "
+                f"with --encoding {windows}")
 
     def _refuse_binary(self, head: bytes) -> None:
         if head.startswith(b"PK\x03\x04"):
@@ -267,8 +274,7 @@ class CsvFile:
 
     def _undecodable(self, problem: UnicodeDecodeError, near: int) -> ImportFileError:
         found = _first_undecodable(self.path, self.encoding)
-        if (self.encoding.startswith("utf-8") and _ends_mid_character(self.path)) or (
-                found is not None and found.at_end):
+        if found is not None and found.at_end and found.after_text:
             # "Export it as CSV UTF-8" (or "check which encoding the ERP writes", of the
             # GB18030 it does write) was the advice for a file cut off while written.
             return ImportFileError(
@@ -352,20 +358,6 @@ class _RecordLines:
             raise
         self.record.append(line)
         return line
-
-
-def _ends_mid_character(path: Path) -> bool:
-    """Whether the file's last bytes start a UTF-8 character they do not finish."""
-    with path.open("rb") as raw:
-        raw.seek(max(0, path.stat().st_size - 4))
-        tail = raw.read()
-    for back, byte in enumerate(reversed(tail), start=1):
-        if byte & 0xC0 == 0x80:
-            continue  # a continuation byte: the character starts before it
-        needs = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else \
-            4 if byte & 0xF8 == 0xF0 else 1
-        return back < needs
-    return False
 
 
 def _is_legacy(codec: str) -> bool:
@@ -527,13 +519,16 @@ class _Undecodable(NamedTuple):
     byte: int
     sample: bytes  # the bytes from the start of that line on
     at_end: bool  # the file ends inside a character
+    # Characters beyond ASCII read well before it: a file in this encoding cut off, not a
+    # file in another one whose last value ends in é.
+    after_text: bool = False
 
 
 def _first_undecodable(path: Path, encoding: str) -> _Undecodable | None:
     """The first byte of ``path`` that ``encoding`` cannot decode, or None if every byte
     decodes."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    line, after_cr = 1, False
+    line, after_cr, beyond_ascii = 1, False, False
     with path.open("rb") as raw:
         # Pieces end after b"\n" (or at 1 MB): in the encodings that can fail here, which
         # are ASCII-compatible, no character spans that byte, so a piece starts a line.
@@ -550,10 +545,11 @@ def _first_undecodable(path: Path, encoding: str) -> _Undecodable | None:
                 return _Undecodable(line, problem.object[problem.start], sample, False)
             line += _line_breaks(text) - (after_cr and text.startswith("\n"))
             after_cr = text.endswith("\r") if text else after_cr
+            beyond_ascii = beyond_ascii or not text.isascii()
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as problem:  # the file ends inside a character
-            return _Undecodable(line, problem.object[problem.start], b"", True)
+            return _Undecodable(line, problem.object[problem.start], b"", True, beyond_ascii)
     return None
 
 
@@ -562,6 +558,12 @@ _EXCEL_SEPARATOR = re.compile(r"sep=.,?", re.IGNORECASE | re.DOTALL)
 # A high byte or two inside a Latin word (Süßwaren, Müßig, Café's): Western text, which
 # GB18030 text seldom looks like (its names are runs of characters between commas).
 _IN_A_WORD = re.compile(rb"[A-Za-z][\x80-\xff]{1,2}[A-Za-z]")
+# The Windows code page that writes each ISO alphabet, with letters and punctuation where
+# the ISO one has control characters: Łódź in cp1250 is no cp1252 text.
+_WINDOWS_PAGE = {"iso8859-1": "cp1252", "iso8859-15": "cp1252", "iso8859-2": "cp1250",
+                 "iso8859-5": "cp1251", "iso8859-7": "cp1253", "iso8859-9": "cp1254",
+                 "iso8859-8": "cp1255", "iso8859-6": "cp1256", "iso8859-13": "cp1257",
+                 "iso8859-4": "cp1257"}
 # Bytes that latin-1 reads as control characters and cp1252 (mostly) as punctuation.
 _C1 = re.compile(rb"[\x80-\x9f]")
 # How a message names each Chinese codec creditbot advises, and the codecs of each
@@ -587,7 +589,7 @@ def _same_codec(codec: str, other: str) -> bool:
     return codecs.lookup(codec).name == codecs.lookup(other).name
 
 
-def _chinese_codec(sample: bytes) -> str | None:
+def _chinese_codec(sample: bytes, *, decisive: bool = False) -> str | None:
     """"cp950" (or "big5hkscs", when only it decodes them) when undecodable bytes read as
     Big5's frequent characters (lead bytes A4–C6) clearly more than as GB2312's first
     level (B0–D7), else "gb18030" when they read as GB18030 Chinese
@@ -596,16 +598,21 @@ def _chinese_codec(sample: bytes) -> str | None:
     a Taiwan or Hong Kong ERP writes Big5."""
     gb = _looks_like_gb18030(sample)
     gb_share = _frequent_share(sample, "gb18030", 0xB0, 0xD7)
+    shares = []
     for big5 in ("cp950", "big5hkscs"):
-        share = _frequent_share(sample, big5, 0xA4, 0xC6)
+        # F9: the characters Windows and Hong Kong add to Big5 (恒, 碁, 裏), in their names.
+        shares.append(share := _frequent_share(sample, big5, 0xA4, 0xC6, also=0xF9))
         if share >= 0.8 and share - gb_share >= 0.2:
             return big5
+    if decisive and not (gb_share >= 0.8 and gb_share - max(shares) >= 0.2):
+        return None
     return "gb18030" if gb else None
 
 
-def _frequent_share(sample: bytes, codec: str, first: int, last: int) -> float:
+def _frequent_share(sample: bytes, codec: str, first: int, last: int,
+                    also: int | None = None) -> float:
     """The share of ``sample``'s Chinese characters, read in ``codec``, whose first byte in
-    it is within ``first``–``last`` (the codec's frequent characters)."""
+    it is within ``first``–``last`` or is ``also`` (the codec's frequent characters)."""
     try:
         text = codecs.getincrementaldecoder(codec)(errors="strict").decode(sample)
     except UnicodeDecodeError:
@@ -619,7 +626,7 @@ def _frequent_share(sample: bytes, codec: str, first: int, last: int) -> float:
             lead = char.encode(codec)[0]
         except UnicodeEncodeError:
             continue
-        frequent += first <= lead <= last
+        frequent += first <= lead <= last or lead == also
     return frequent / len(wide)
 
 

@@ -1401,6 +1401,45 @@ def test_big5_beyond_plain_big5_is_named_with_the_codec_that_reads_it(
         ).scalars().all() == names
 
 
+@pytest.mark.parametrize(("named", "said"), [
+    (None, "line 2: byte 0xf9 is not UTF-8 text; this looks like Big5: re-run with "
+           "--encoding cp950"),
+    ("gb18030", "looks like Big5 text (Chinese), which --encoding gb18030 would store as "
+                "other characters; re-run with --encoding cp950")])
+def test_a_short_big5_file_is_told_so_and_imports_as_named(engine, write_csv, tmp_path,
+                                                          named, said):
+    # One name or two (恒生銀行): cp950, named, was refused as "looks like GB18030", whose
+    # advice stored ネ蝗︽; left out, the advice was cp1252.
+    content = (CUSTOMER_HEADER + "H1,恒生銀行,HKD,1000,30\nH2,恒隆地產,HKD,1000,30\n"
+               ).encode("cp950")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    path = tmp_path / "customers.csv"
+    assert str(raised.value) == (f"{path}, {said}" if said.startswith("line") else
+                                 f"{path} {said}")
+    assert run(engine, write_csv, "customers", content, encoding="cp950").committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name).where(CustomerRow.customer_id == "H1")
+                            ).scalar_one() == "恒生銀行"
+
+
+@pytest.mark.parametrize(("content", "named", "said"), [
+    # A cp1252 file whose last value ends in é, read as GB18030: its encoding, not a cut.
+    ((CUSTOMER_HEADER + "C1,Acme,EUR,1000,30\nC2,Café").encode("cp1252"), "gb18030",
+     "line 3: byte 0xe9 is not gb18030 text; check which encoding the ERP writes and name "
+     "it with --encoding"),
+    # Read as UTF-8: the first bad byte is on line 2, not the end ("cut off, line 2").
+    ((CUSTOMER_HEADER + "C1,Müller,EUR,1000,30\nC2,Café").encode("cp1252"), None,
+     "line 2: byte 0xfc is not UTF-8 text. Export it from the ERP or spreadsheet as “CSV "
+     "UTF-8 (comma delimited)”. Or name its encoding with --encoding (e.g. --encoding "
+     "cp1252)")])
+def test_a_file_in_another_encoding_is_not_told_it_was_cut_off(engine, write_csv, tmp_path,
+                                                                content, named, said):
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    assert str(raised.value) == f"{tmp_path / 'customers.csv'}, {said}"
+
+
 @pytest.mark.parametrize("codec", ["gb18030", "cp950"])
 def test_a_chinese_file_cut_inside_a_character_is_told_so_in_its_encoding(
         engine, write_csv, tmp_path, codec):
@@ -1450,6 +1489,23 @@ def test_a_windows_file_named_latin1_is_told_cp1252(engine, write_csv, tmp_path,
     with engine.connect() as conn:
         assert conn.execute(select(CustomerRow.name).where(CustomerRow.customer_id == "K3")
                             ).scalar_one() == "Œuvre d’Art"
+
+
+@pytest.mark.parametrize(("named", "written", "windows", "byte", "meant"), [
+    ("iso-8859-2", "cp1250", "cp1250", "0x9f", "ź"), ("iso8859-5", "cp1251", "cp1251", "0x8e",
+                                                    "Ћ")])
+def test_an_iso_alphabet_is_told_the_windows_page_of_its_own_letters(
+        engine, write_csv, tmp_path, named, written, windows, byte, meant):
+    # Every such file was told cp1252, which stored Łódź as £ódŸ.
+    name = "Łódź Spółka" if written == "cp1250" else "Ћирилица"
+    content = (CUSTOMER_HEADER + f"P1,{name},PLN,1000,30\n").encode(written)
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'}, line 2: byte {byte} is a control character in "
+        f"{named}, and “{meant}” in {windows}, which Windows and Excel write: re-run with "
+        f"--encoding {windows}")
+    assert run(engine, write_csv, "customers", content, encoding=windows).committed
 
 
 @pytest.mark.parametrize("codec", ["latin-1", "cp1252"])
