@@ -105,6 +105,9 @@ class _Compound:
     places: int  # below the last unit: 4 after 万, 3 after 千
     tail: str  # the digits after the last unit
     skipped: bool  # 零 before them
+    # 1亿5千 as said (150,000,000): the last section's digits under the place below its
+    # section unit, as 1亿零5千 would be written for 100,005,000.
+    said: int | None = None
 
 
 def _fills(digits: str, places: int, skipped: bool) -> bool:
@@ -120,6 +123,7 @@ def _compound(span: str) -> _Compound | None:
     marker = small = places = 99  # the places of the last section unit, the last unit
     digits = ""
     skipped = False
+    top, gap = 99, False  # the last section's first unit, and whether 零 came before it
     for token in _CN_TOKEN.findall(span):
         if token.isdigit():
             digits = token
@@ -131,6 +135,8 @@ def _compound(span: str) -> _Compound | None:
             places = _WITHIN[token]
             if len(digits) != 1 or digits == "0" or places >= small:
                 return None
+            if small == 99:
+                top, gap = places, skipped
             section, small, digits, skipped, units = \
                 section + int(digits) * 10**places, places, "", False, units + 1
         else:
@@ -143,8 +149,15 @@ def _compound(span: str) -> _Compound | None:
                 return None
             total, section, marker, small, digits, skipped, units = \
                 total + section * 10**places, 0, places, 99, "", False, units + 1
+            top = 99
     if (units < 2 and not digits and not skipped) or (skipped and not digits):
         return None
+    if marker != 99 and top != 99 and not gap and top != marker - 1:
+        # 1亿5千, 1万5百: places skipped without 零, which Chinese writes there.
+        if digits:
+            return None
+        return _Compound(total + section, places, digits, skipped,
+                         said=total + section * 10 ** (marker - 1 - top))
     return _Compound(total + section, places, digits, skipped)
 
 
@@ -160,6 +173,10 @@ def _chinese_amount(text: str, folded: str) -> str | None:
     before, after = folded[:found.start()], folded[found.end():]
     if _MULTIPLIED_AGAIN.match(after):
         raise AmountError(text)
+    if number.said is not None:
+        raise AmountError(text, N_("“{text}” could be {large} or {small}: write the one "
+                                   "you mean."), large=before + str(number.said) + after,
+                          small=before + str(number.value) + after)
     tail = number.tail
     small = number.value + int(tail or 0)
     if not tail or _fills(tail, number.places, number.skipped):

@@ -275,7 +275,10 @@ def test_sections_under_wan_and_yi_filled_in_digits_read_back(top, wan, ones, wi
 @pytest.mark.parametrize("text, large, small", [
     ("12万5", "125000", "120005"), ("3千5", "3500", "3005"), ("1万2千5", "12500", "12005"),
     ("2亿5", "250000000", "200000005"), ("12万50", "125000", "120050"),
-    ("12万5元", "125000元", "120005元")])
+    ("12万5元", "125000元", "120005元"),
+    # Places skipped without the 零 Chinese writes there: 1亿5千 is said for 1.5亿.
+    ("1亿5千", "150000000", "100005000"), ("1万5百", "15000", "10500"),
+    ("1亿5千3百", "153000000", "100005300")])
 def test_fewer_digits_after_a_chinese_unit_are_asked_about(text, large, small):
     # Said, 12万5 is 125,000; written, 12万 and 5. Neither is taken behind the rep's back.
     with pytest.raises(AmountError) as refused:
