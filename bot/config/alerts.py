@@ -28,7 +28,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.config.customer_match import CustomerMatchSetting, listed
-from bot.config.fields import shown
+from bot.config.fields import BaseAmount, Percent, shown
 from bot.config.listed_people import ListedPeople
 from bot.config.section import Section
 from domain.aging import AgingBuckets
@@ -43,7 +43,7 @@ TypeName = Literal["overdue", "utilisation", "large_invoice", "contract_expiring
 
 
 class UtilisationThreshold(Section):
-    at: Decimal = Field(gt=0, le=1000, description="a percentage of the limit, e.g. 80")
+    at: Percent = Field(gt=0, le=1000, description="a percentage of the limit, e.g. 80")
     severity: SeverityName = Field(description="info, warning or critical")
 
 
@@ -92,7 +92,7 @@ class AlertSettings(Section):
                  for t in DEFAULT_THRESHOLDS],
         description="a list of thresholds, e.g. [{at: 80, severity: warning}, {at: 100, "
         "severity: critical}]", json_schema_extra={"items": ["a section with at and severity"]})
-    large_invoice: Decimal | None = Field(
+    large_invoice: BaseAmount | None = Field(
         default=Decimal(100_000), gt=0, description="an amount in the base currency, e.g. "
         "100000, or null not to watch single invoices")
     contract_notice_days: int = Field(default=30, ge=1, le=366,

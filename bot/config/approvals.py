@@ -40,7 +40,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.config.fields import STANDARD_ROLES, RoleName, is_role_name, misspelt_role, shown
+from bot.config.fields import (
+    STANDARD_ROLES,
+    BaseAmount,
+    RoleName,
+    is_role_name,
+    misspelt_role,
+    shown,
+)
 from bot.config.section import Section
 from bot.config.working_time import WorkingTimeSettings
 from domain.approvals.model import Basis, Level, RequestKind
@@ -78,7 +85,7 @@ class LevelSettings(Section):
 
 
 class BandSettings(Section):
-    up_to: Decimal | None = Field(
+    up_to: BaseAmount | None = Field(
         default=None, gt=0, description="an amount in the base currency, e.g. 50000 (leave "
         "it out on the last band, which takes every amount above)")
     levels: list[LevelSettings] = Field(min_length=1, description=_LEVELS,

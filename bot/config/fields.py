@@ -8,6 +8,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Collection
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
@@ -21,7 +22,8 @@ from handlers.i18n import speaks
 # Error types whose messages are ours and already say how to write the value right.
 OWN_ERRORS = frozenset({"slack_channel", "slack_user", "currency", "timezone", "locale",
                         "role_name", "aging", "cross_section", "alerts", "dunning",
-                        "meetings", "working_time"})
+                        "meetings", "working_time", "thousands_point",
+                        "percent_fraction"})
 
 # The roles the workflow knows out of the box; an organisation may add its own (a
 # policy can name any role that someone holds).
@@ -167,6 +169,29 @@ def _role_name(value: str) -> str:
     return value
 
 
+def _whole_amount(value: Decimal) -> Decimal:
+    # YAML reads "25.000" as 25 with three decimals: a thousands point as much of Europe
+    # writes it, 1,000 times too small (a €5,000 limit went to the CFO).
+    if value.as_tuple().exponent == -3 and value < 1000:
+        raise _error("thousands_point",
+                     f"“{value}” reads as {value.normalize():f} (a point is YAML's decimal "
+                     f"point); for {value * 1000:.0f}, write {value * 1000:.0f}", value)
+    return value
+
+
+def _whole_percent(value: Decimal) -> Decimal:
+    # 0.9 written for 90 %: customers at 66 % were marked critical, their managers told.
+    if 0 < value < 1:
+        raise _error("percent_fraction",
+                     f"“{value}” is {value} % (a share written as a fraction?); for "
+                     f"{value * 100:.0f} %, write {value * 100:.0f}", value)
+    return value
+
+
+# An amount in the base currency, as a threshold or a band's upper end.
+BaseAmount = Annotated[Decimal, AfterValidator(_whole_amount)]
+# A percentage written as one (80 for 80 %), never below one per cent.
+Percent = Annotated[Decimal, AfterValidator(_whole_percent)]
 ChannelId = Annotated[str, AfterValidator(_slack_id(
     "channel", "CG", "C0123ABCDE", "; copy it from the channel's details in Slack"))]
 UserId = Annotated[str, AfterValidator(_slack_id(

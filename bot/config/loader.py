@@ -6,6 +6,7 @@ import re
 import stat
 import types
 import typing
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,20 @@ def _dates_as_written(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
     loader.add_constructor(
         "tag:yaml.org,2002:timestamp",
         lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
+    loader.add_constructor("tag:yaml.org,2002:float", _decimal)
     return loader
+
+
+_DECIMAL_TEXT = re.compile(r"[-+]?\d+\.\d*")
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """A number with a point as written, a Decimal: read as a float, "25.000" was 25 and
+    its three decimals, which say a thousands point, were gone."""
+    text = loader.construct_scalar(node)
+    if isinstance(text, str) and _DECIMAL_TEXT.fullmatch(text):
+        return Decimal(text)
+    return loader.construct_yaml_float(node)
 
 
 # libyaml's parser when PyYAML was built with it (its wheels are): it reads app.yaml in

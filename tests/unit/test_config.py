@@ -1,4 +1,5 @@
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -557,3 +558,37 @@ def test_a_file_not_in_utf8_says_where_and_how_to_save_it(tmp_path):
             load_config(wide)
         assert raised.value.problems == [
             "is UTF-16 text (what some editors call \"Unicode\"): save it as UTF-8"]
+
+
+def test_an_amount_with_a_thousands_point_is_refused_with_what_it_reads_as(tmp_path):
+    # YAML reads 25.000 as 25: a €5,000 request went to the CFO, and every overdue invoice
+    # over 50 was "large". The chat refuses the same spelling.
+    text = (GOOD.replace("up_to: 50000", "up_to: 50.000", 1)
+                .replace("large_invoice: 100000", "large_invoice: 100.000"))
+    assert text != GOOD and "50.000" in text and "100.000" in text
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'large_invoice: 100.000')}: alerts.large_invoice: “100.000” "
+        "reads as 100 (a point is YAML's decimal point); for 100000, write 100000",
+        f"line {line_of(text, 'up_to: 50.000')}: approvals.limit_increase.bands.0.up_to: "
+        "“50.000” reads as 50 (a point is YAML's decimal point); for 50000, write 50000 (the "
+        "same line counts for approvals.temporary_limit.bands.0.up_to, "
+        "approvals.first_limit.bands.0.up_to)"]
+    # Decimals as decimals stay what they are.
+    assert load_config(_written(tmp_path, GOOD.replace("large_invoice: 100000",
+                                                      "large_invoice: 100000.50"))
+                       ).alerts.large_invoice == Decimal("100000.50")
+
+
+def _written(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "written.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_utilisation_threshold_written_as_a_fraction_is_refused(tmp_path):
+    # at: 0.9 meant 90 %: customers at 66 % were posted as critical, their managers told.
+    text = GOOD.replace("{at: 80, severity: warning}", "{at: 0.8, severity: warning}")
+    assert text != GOOD
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'at: 0.8')}: alerts.utilisation.0.at: “0.8” is 0.8 % (a share "
+        "written as a fraction?); for 80 %, write 80"]
