@@ -36,7 +36,7 @@ from sqlalchemy.exc import TimeoutError as SqlTimeout
 from bot.config.schema import AppConfig, cron_trigger
 from bot.log_lines import counts_text
 from domain.errors import RecordsUnavailable
-from handlers.registry import Job
+from handlers.registry import Job, JobCannotRun
 from storage import jobs as job_records
 from storage.db import make_engine, sqlite_path, unavailable_reason
 from storage.host_processes import ended_here, this_host
@@ -144,7 +144,10 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
         counts = {str(key): int(value) for key, value in job.run(context).items()}
     except Exception as problem:
         reason = outage(problem)
-        if reason is None:
+        if isinstance(problem, JobCannotRun):
+            error = str(problem)
+            log.error("job %s failed: %s", job.name, error)
+        elif reason is None:
             error = "".join(traceback.format_exception_only(problem)).strip()
             log.exception("job %s failed", job.name)
         else:

@@ -98,6 +98,12 @@ class Event:
     run: Callable[..., None]
 
 
+class JobCannotRun(Exception):
+    """A job that app.yaml leaves nothing to do with (the weekly report's department is
+    not there): its run fails with this one line, which says what to change, not with a
+    traceback that reads as a bug."""
+
+
 @dataclass(frozen=True)
 class Job:
     """Work the scheduler runs on its own. ``run(context)`` gets the services the

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import err, friendly_errors, out
-from bot.config import ConfigError, load_config
+from bot.config import AppConfig, ConfigError, load_config
 from bot.config.alerts import default_routes_missing, unmatched_routes
 from bot.settings import Settings
 
@@ -49,3 +49,24 @@ def config_check(path: Path | None) -> None:
                   "Routing).", markup=False, soft_wrap=True)
     for note in unmatched_routes(loaded.alerts, loaded.aging.buckets):
         out.print(f"{path}: note: {note}", markup=False, soft_wrap=True)
+    for note in _default_departments_missing(loaded):
+        out.print(f"{path}: note: {note}", markup=False, soft_wrap=True)
+
+
+def _default_departments_missing(loaded: AppConfig) -> list[str]:
+    """The settings left out whose default names a department app.yaml does not have (a
+    written one that is not there is a problem of its own): valid, and found out only
+    when the weekly report failed, or an account sent to legal stayed with its
+    collector."""
+    notes = []
+    if loaded.reports.post_to not in loaded.departments:
+        notes.append(f"reports.post_to is not given, and the weekly report goes to "
+                     f"departments.{loaded.reports.post_to}, which you do not have: its run "
+                     "fails every week; set reports.post_to to your department's key")
+    legal = loaded.collections.legal_department
+    if legal not in loaded.departments:
+        notes.append(f"collections.legal_department is not given, and there is no "
+                     f"departments.{legal}: an account escalated to legal stays with its "
+                     "collector and nothing is posted to a legal channel; set "
+                     "collections.legal_department to your legal department's key")
+    return notes

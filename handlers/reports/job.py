@@ -25,6 +25,7 @@ from domain.money import Money
 from domain.reports.use_cases import WEEKLY, PortfolioReport, Reports, week_of
 from domain.retry import retried_after_pauses
 from handlers.i18n import N_, Translator
+from handlers.registry import JobCannotRun
 from handlers.reports.card import (
     CEI_BELOW_ZERO,
     CEI_NOT_AVAILABLE,
@@ -111,7 +112,7 @@ def charts(report: PortfolioReport, tr: Translator) -> tuple[Attachment, Attachm
             Attachment(f"dso-{week}.png", tr._(DSO_TITLE), dso_chart(points), tr._(DSO_ALT)))
 
 
-class NoReportChannel(Exception):
+class NoReportChannel(JobCannotRun):
     """app.yaml names no department for the weekly report: said by the job's run."""
 
 

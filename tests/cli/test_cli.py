@@ -64,6 +64,26 @@ def test_config_check_notes_default_routes_to_departments_it_does_not_have(cli, 
         "Routing)."]
 
 
+def test_config_check_notes_defaults_naming_departments_it_does_not_have(cli, tmp_path):
+    """A German company's buchhaltung and recht: config check said OK, the weekly report
+    failed every Monday, and an account sent to legal stayed with its collector."""
+    renamed = tmp_path / "app.yaml"
+    renamed.write_text((ROOT / "app.yaml").read_text()
+                       .replace("  finance:\n    name: Finance", "  buchhaltung:\n    name: Finance")
+                       .replace("  legal:\n    name: Legal", "  recht:\n    name: Legal"),
+                       encoding="utf-8")
+    result = cli("config", "check", str(renamed))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2:] == [
+        f"{renamed}: note: reports.post_to is not given, and the weekly report goes to "
+        "departments.finance, which you do not have: its run fails every week; set "
+        "reports.post_to to your department's key",
+        f"{renamed}: note: collections.legal_department is not given, and there is no "
+        "departments.legal: an account escalated to legal stays with its collector and "
+        "nothing is posted to a legal channel; set collections.legal_department to your "
+        "legal department's key"]
+
+
 def test_config_check_notes_a_route_no_alert_can_match_and_passes(cli, tmp_path):
     """Legal waited for critical contract alerts, which are a warning at most; refused,
     a configuration that turned large invoices off would not have started at all."""

@@ -248,7 +248,7 @@ def test_a_finance_channel_set_to_chinese_gets_the_report_in_chinese(engine, emu
 
 
 def test_a_report_department_that_is_not_there_fails_the_run_saying_what_to_fix(
-        engine, emulator, tmp_path):
+        engine, emulator, tmp_path, caplog):
     config = write_config(tmp_path)
     path = tmp_path / "app.yaml"
     path.write_text(APP_YAML.split("  finance:")[0] + "aging:\n  bucket_edges: [30, 60, 90]\n",
@@ -257,11 +257,15 @@ def test_a_report_department_that_is_not_there_fails_the_run_saying_what_to_fix(
     seed(engine)
     result = run_job(engine, report_job(), job_context(engine, config, clock=lambda: MONDAY),
                      "test-host")
-    assert (result.outcome, result.error) == (
-        "failed", "handlers.reports.job.NoReportChannel: the weekly report goes to the "
-        "channel of departments.finance (reports.post_to in app.yaml), which is not there: "
-        "add that department, or set reports.post_to to one that is")
+    said = ("the weekly report goes to the channel of departments.finance "
+            "(reports.post_to in app.yaml), which is not there: add that department, or set "
+            "reports.post_to to one that is")
+    assert (result.outcome, result.error) == ("failed", said)
     assert outbox(engine) == []
+    # One line at ERROR, no traceback: a setting to change every Monday, not a bug.
+    [record] = [r for r in caplog.records if r.name == "creditbot.scheduler"
+                and r.levelname == "ERROR"]
+    assert (record.getMessage(), record.exc_info) == (f"job report failed: {said}", None)
 
 
 def test_the_sandbox_runs_the_weekly_report_on_the_demo_portfolio(monkeypatch):
