@@ -123,6 +123,14 @@ def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:
         # The problems name the form's block ids (``decisions``, ``due_2``…).
         return {where: field_error(_hinted(problem), tr)
                 for where, problem in refused.by_field().items()}
+    if not recorded.tasks:
+        # "… with 0 action items; … each owner is told": there was nobody to tell.
+        text = (tr._("Further minutes recorded for “{title}”, with no action items; they "
+                     "are posted in the meeting's thread.", title=blocks.title(recorded.meeting))
+                if recorded.further else
+                tr._("Minutes recorded for “{title}”, with no action items; they are posted "
+                     "in the meeting's thread.", title=blocks.title(recorded.meeting)))
+        return _confirm(context, text)
     if recorded.further:
         text = tr.ngettext(
             "Further minutes recorded for “{title}” with {n} action item; they are posted "

@@ -185,7 +185,7 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         ZH, SALES_CHANNEL, "/credit 申请 C0002 +5x 至 2027-02-30 备货").all_text() == (
         "“+5x”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
         "1.5亿、USD 120k 或 120k EUR。“2027-02-30”不是日期：请把临时额度的最后一天写成 "
-        "YYYY-MM-DD 或 YYYY年M月D日，例如 `/credit 申请 acme +5万 至 2026-12-31 圣诞旺季`。")
+        "YYYY-MM-DD 或 YYYY年M月D日，例如 `/credit 申请 acme +5万 至 2026-12-31 春节备货`。")
     # (This person is the only credit manager: the request is refused, either way.)
     line = "C0002 +5万 至 2027-01-31 备货"
     filed = bilingual.slack.slash(ZH, SALES_CHANNEL, f"/credit 申请 {line}").all_text()

@@ -283,6 +283,20 @@ RECORDED = (f"<!date^{int(NOW.timestamp())}^{{date_short_pretty}} "
             "{time}|Nov 29, 2026, 10:00\u202fAM>")
 
 
+def test_minutes_without_action_items_tell_nobody_and_say_so(world: World) -> None:
+    # "… with 0 action items; they are posted in the meeting's thread and each owner is
+    # told": there was no owner to tell.
+    meeting = held_this_morning(world)
+    view = open_form(world, meeting)
+    posted = len(world.emulator.calls_to("chat.postMessage"))
+    assert world.slack.submit(CREDIT_MANAGER, view, {
+        "decisions": "Fenwick stays on stop."}).body == ""
+    confirmed = world.emulator.wait_for("chat.postMessage", count=posted + 1)[-1]
+    assert (confirmed.args["channel"], confirmed.text) == (CREDIT_DM, (
+        "Minutes recorded for “Collections &lt;weekly&gt;”, with no action items; they are "
+        "posted in the meeting's thread."))
+
+
 def test_minutes_recorded_twice_add_to_them_and_never_repeat_a_task(world: World) -> None:
     meeting = held_this_morning(world)
     view = open_form(world, meeting)
