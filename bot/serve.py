@@ -243,7 +243,7 @@ def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
             # Slack gives up on a request after 3 s; a worker stuck for 30 s is broken.
             "timeout": 30,
             "graceful_timeout": 10,
-            "loglevel": "info",
+            "loglevel": settings.log_level.lower(),  # gunicorn's own lines too
             "logger_class": OneLineGunicornLogger,
             "preload_app": False,
         }, identity, config).run()

@@ -31,15 +31,18 @@ class Settings(BaseSettings):
     config_path: str = Field(default=DEFAULT_CONFIG, validation_alias="CREDITBOT_CONFIG")
     port: int = Field(default=DEFAULT_PORT, validation_alias="PORT", ge=1, le=65535)
     # What serve and scheduler log to stderr (a service manager's journal keeps it).
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", validation_alias="CREDITBOT_LOG_LEVEL")
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: Any) -> Any:
         if isinstance(value, str):
-            value = value.strip().upper()
-            return {"WARN": "WARNING", "": "INFO"}.get(value, value)
+            level = {"WARN": "WARNING", "": "INFO"}.get(value.strip().upper(),
+                                                        value.strip().upper())
+            # A value that is none is refused as written ("verbose", not "VERBOSE").
+            return level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") \
+                else value
         return value
 
     @classmethod

@@ -390,7 +390,7 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
      ("PORT", "0", 'environment variable PORT: must be at least 1, got "0"'),
      ("PORT", "70000", 'environment variable PORT: must be at most 65535, got "70000"'),
      ("CREDITBOT_LOG_LEVEL", "loud", "environment variable CREDITBOT_LOG_LEVEL: must be "
-      "one of DEBUG, INFO, WARNING, ERROR, got \"LOUD\"")],
+      "one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got \"loud\"")],
 )
 @pytest.mark.parametrize("command", [("db", "upgrade"), ("portfolio",), ("demo",)])
 def test_a_bad_environment_is_one_line(cli, monkeypatch, variable, value, expected, command):

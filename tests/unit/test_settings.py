@@ -29,3 +29,22 @@ def test_the_other_variables_are_read_by_their_names(monkeypatch: pytest.MonkeyP
     settings = Settings()
     assert (settings.database_url, settings.port, settings.slack_api_url) == (
         "sqlite:////tmp/creditbot-settings.db", 3111, "http://127.0.0.1:9/api/")
+
+
+@pytest.mark.parametrize(("written", "level"), [("debug", "DEBUG"), (" Warn ", "WARNING"),
+                                                ("critical", "CRITICAL"), ("", "INFO")])
+def test_the_log_level_is_read_in_any_case_and_applied(monkeypatch, written, level):
+    import logging
+
+    from bot.serve import configure_logging
+
+    monkeypatch.setenv("CREDITBOT_LOG_LEVEL", written)
+    settings = Settings()
+    assert settings.log_level == level
+    root = logging.getLogger()
+    handlers, before = root.handlers[:], root.level
+    configure_logging(settings.log_level)
+    try:
+        assert root.level == getattr(logging, level)
+    finally:
+        root.handlers[:], root.level = handlers, before
