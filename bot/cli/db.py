@@ -92,18 +92,26 @@ def _other_creditbots(engine: Engine) -> list[str]:
     if engine.dialect.name != "postgresql":
         return []
     with engine.connect() as conn:
+        # This process's own names end in its pid; so may another container's pid 1,
+        # which connects from elsewhere (or as a user whose address is hidden from us).
         names = conn.execute(text(
             "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = "
             "current_database() AND application_name LIKE 'creditbot %' AND "
-            "application_name NOT LIKE 'creditbot db %' AND application_name NOT LIKE "
-            ":mine ORDER BY application_name"), {"mine": f"% {os.getpid()}"}).scalars().all()
+            "application_name NOT LIKE 'creditbot db %' AND NOT (application_name LIKE :mine "
+            "AND client_addr IS NOT DISTINCT FROM (SELECT client_addr FROM pg_stat_activity "
+            "WHERE pid = pg_backend_pid())) ORDER BY application_name"),
+            {"mine": f"% {os.getpid()}"}).scalars().all()
         # A creditbot older than the naming gives its connections no name: its web host
         # went on writing through the upgrade in the old shape. Counted by where from.
+        # Another database user's sessions show no type or address unless ours may read
+        # every statistic: counted all the same (a background process has no user).
         unnamed = conn.execute(text(
-            "SELECT coalesce(host(client_addr), 'a local socket'), count(*) FROM "
-            "pg_stat_activity WHERE datname = current_database() AND application_name = '' "
-            "AND backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY 1 "
-            "ORDER BY 1")).all()
+            "SELECT coalesce(host(client_addr), CASE WHEN backend_type IS NULL THEN 'an "
+            "address hidden from this database user (a session of ' || usename || ')' ELSE "
+            "'a local socket' END), count(*) FROM pg_stat_activity WHERE datname = "
+            "current_database() AND application_name = '' AND usename IS NOT NULL AND "
+            "(backend_type = 'client backend' OR backend_type IS NULL) AND pid <> "
+            "pg_backend_pid() GROUP BY 1 ORDER BY 1")).all()
     return [*names, *(
         f"{count} connection{'s' if count > 1 else ''} giving no name from {where} (an "
         "older creditbot, which named none, or another program: --force if it is no "

@@ -839,6 +839,42 @@ def test_tables_another_user_created_are_named_as_such_with_the_grant(
 
 
 @pytest.mark.postgres
+def test_db_upgrade_as_an_owner_who_may_not_read_every_statistic_sees_others_sessions(
+        monkeypatch, database_and_user):
+    # Run as the database's owner (no superuser), other users' sessions showed no type or
+    # address: unnamed ones were skipped, and one named after this process's pid (another
+    # container's pid 1) was taken for this process's own.
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import admin_sql
+
+    admin, user = database_and_user
+    admin_sql(f"ALTER DATABASE {admin.database} OWNER TO {user.username}")
+    monkeypatch.setenv("DATABASE_URL", user.render_as_string(hide_password=False))
+    held = []
+    for name in ("", f"creditbot serve {os.getpid()}"):
+        engine = create_engine(admin.set(drivername="postgresql+psycopg"),
+                               connect_args={"application_name": name})
+        held.append((engine, engine.connect()))
+        held[-1][1].execute(text("SELECT 1"))
+    try:
+        result = CliRunner().invoke(main, ["db", "upgrade"], catch_exceptions=False)
+    finally:
+        for engine, conn in held:
+            conn.close()
+            engine.dispose()
+    assert (result.exit_code, result.stderr) == (1, (
+        "error: not upgraded: a creditbot is running on this database (connected: creditbot "
+        f"serve {os.getpid()}, 1 connection giving no name from an address hidden from this "
+        "database user (a session of postgres) (an older creditbot, which named none, or "
+        "another program: --force if it is no creditbot)). Stop every creditbot serve and "
+        "scheduler first: a running one keeps its old code and goes on writing to the new "
+        "schema. Then run this again (--force upgrades anyway).\n"))
+
+
+@pytest.mark.postgres
 def test_db_upgrade_by_a_user_who_may_not_create_tables_says_how_to_grant_it(
         monkeypatch, database_and_user):
     # "cannot use the database: permission denied for schema public. LINE 2: CREATE TABLE
