@@ -81,6 +81,18 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False
     a sign both write (``$`` for a USD company's customer billed in MXN) is asked about,
     not taken for either (a rep's "$10k" for a peso customer was MX$10,000, $550)."""
     typed = _read(text, too_large, increase, implied)
+    if implied in _YUAN_TOO and typed.currency == "CNY" and _YUAN_ALONE.search(text) \
+            and not _RENMINBI_NAMED.search(text):
+        # 元 (块) is the renminbi as mainland China writes it, but Hong Kong, Taiwan and
+        # Macau write their own dollars so too: a Hong Kong rep's 5万块 was CN¥50,000.
+        value = typed.value.quantize(Decimal(1)) if typed.value == \
+            typed.value.to_integral_value() else typed.value
+        plus = "+" if text.strip().startswith("+") else ""
+        raise AmountError(text, N_("“{text}”: 元 is the renminbi in mainland China, and "
+                                   "the dollar where {customers}, the customer's currency, "
+                                   "is spent; write the currency's code after the amount "
+                                   "instead, e.g. {amount} {customers} or {amount} CNY."),
+                          customers=implied, amount=f"{plus}{value:,f}")
     symbol = sign_of(text)
     if (base is not None and implied is not None and symbol in SHARED_SIGNS
             and typed.currency == implied != base
@@ -95,6 +107,12 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False
                           sign=symbol, customers=implied, base=base,
                           amount=f"{plus}{value:,f}")
     return typed
+
+
+# The currencies written with 元 (块) where they are spent, besides the renminbi.
+_YUAN_TOO = frozenset({"HKD", "TWD", "MOP"})
+_YUAN_ALONE = re.compile("[元块圆圓塊]")
+_RENMINBI_NAMED = re.compile("(?i)cny|rmb|人民币|人民幣|[¥￥]")
 
 
 def _names_code(text: str, symbol: str) -> bool:

@@ -496,3 +496,23 @@ def test_in_a_form_field_an_everyday_word_is_told_its_amount_alone():
         "“+50 grand”: creditbot does not read “grand” in an amount. For +50000, write it "
         "so.")
     assert read_amount("+50000", increase=True).value == 50000
+
+
+@pytest.mark.parametrize(("text", "implied", "amount"), [
+    ("5万块", "HKD", "50,000"), ("+5000元", "TWD", "+5,000"), ("12万5千元", "MOP", "125,000")])
+def test_yuan_for_a_customer_billed_in_a_dollar_written_so_too_is_asked_about(text, implied,
+                                                                            amount):
+    # A Hong Kong rep's 5万块 for a customer billed in HKD was CN¥50,000, converted.
+    with pytest.raises(AmountError) as refused:
+        read_amount(text, increase=True, implied=implied)
+    assert str(refused.value) == (
+        f"“{text}”: 元 is the renminbi in mainland China, and the dollar where {implied}, the "
+        f"customer's currency, is spent; write the currency's code after the amount instead, "
+        f"e.g. {amount} {implied} or {amount} CNY.")
+
+
+@pytest.mark.parametrize(("text", "implied", "currency"), [
+    ("5万块", "USD", "CNY"), ("5万元 CNY", "HKD", "CNY"), ("5万 人民币", "HKD", "CNY"),
+    ("5萬港元", "HKD", "HKD"), ("￥5万", "CNY", "CNY")])
+def test_yuan_named_or_for_anyone_else_stays_the_renminbi(text, implied, currency):
+    assert read_amount(text, implied=implied).currency == currency
