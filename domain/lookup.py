@@ -57,6 +57,30 @@ def normalize_name(name: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", bare).split())
 
 
+# A space between two Chinese characters, which Chinese writing has none of: typed by
+# habit or an input method between the parts of a name (华夏 物流, 华夏　物流).
+_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+
+
+def query_keys(query: str) -> list[str]:
+    """The keys a typed name may mean: as typed, and without its spaces between Chinese
+    characters (华夏 物流 is 华夏物流) when it has any."""
+    key = normalize_name(normalize_query(query))
+    return list(dict.fromkeys((key, _HAN_GAP.sub("", key)))) if key else []
+
+
+def _name_key(query: str, directory: CustomerDirectory) -> str:
+    """``query``'s name key, with its spaces between Chinese characters left out when the
+    key as typed names no customer and starts no name (华夏 物流 found nothing of
+    华夏物流有限公司); a name stored with such a space is still found as typed."""
+    key = normalize_name(query)
+    joined = _HAN_GAP.sub("", key)
+    if joined != key and not directory.by_name_key(key) \
+            and not directory.by_name_prefix(key, 1):
+        return joined
+    return key
+
+
 def normalize_query(query: str) -> str:
     """What a person typed, with full-width letters and digits folded (NFKC) and each run
     of spaces and line breaks as one space (a slash command may hold line breaks, which
@@ -122,7 +146,7 @@ def names_plainly(query: str, directory: CustomerDirectory) -> CustomerRef | Non
     found = _by_id(query, directory)
     if found is not None:
         return found
-    key = normalize_name(query)
+    key = _name_key(query, directory)
     if not key:
         return None
     for matches in (directory.by_name_key(key), directory.by_name_prefix(key, 2)):
@@ -180,7 +204,7 @@ def _by_id(typed: str, directory: CustomerDirectory) -> CustomerRef | None:
 
 def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
              typed: str = "") -> CustomerRef:
-    key = normalize_name(query)
+    key = _name_key(query, directory)
     if not key:
         raise CustomerNotFound(query)
     # Quoted back as it was typed: 华联超市（上海） came back as 华联超市(上海), the very
@@ -341,8 +365,8 @@ def named_without_guessing(query: str, customer_id: str, names: Sequence[str | N
     is looked up again."""
     if customer_id in _id_spellings(query):
         return True
-    key = normalize_name(normalize_query(query))
-    return bool(key) and any(normalize_name(name).startswith(key) for name in names if name)
+    return any(normalize_name(name).startswith(key) for key in query_keys(query)
+               for name in names if name)
 
 
 def names_exactly(query: str, customer: CustomerRef) -> bool:
@@ -351,9 +375,8 @@ def names_exactly(query: str, customer: CustomerRef) -> bool:
     ``USD`` also begins "USD Logistics"."""
     if customer.customer_id in _id_spellings(query):
         return True
-    key = normalize_name(normalize_query(query))
-    return bool(key) and any(normalize_name(name) == key
-                             for name in (customer.name, customer.name_local) if name)
+    return any(normalize_name(name) in query_keys(query)
+               for name in (customer.name, customer.name_local) if name)
 
 
 def _score(query: str, name: str, **_: object) -> float:

@@ -8,7 +8,13 @@ import re
 from collections.abc import Callable, Sequence
 
 from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
-from domain.lookup import loosely_the_id, named_without_guessing, names_exactly, normalize_name
+from domain.lookup import (
+    loosely_the_id,
+    named_without_guessing,
+    names_exactly,
+    normalize_name,
+    query_keys,
+)
 from domain.model import Customer
 from domain.orders.typed import only_currencies
 from domain.refs import CustomerRef, labels
@@ -128,8 +134,7 @@ def guess(query: str, customer: Customer | CustomerRef) -> str | None:
     # A heading pasted back, "Acme Packaging (C0002)": its id is in it.
     if customer.customer_id.casefold() in re.split(r"[\s()\[\],;:]+", query.casefold()):
         return None
-    key = normalize_name(query)
-    if key and any(key in normalize_name(name) for name in names if name):
+    if any(key in normalize_name(name) for key in query_keys(query) for name in names if name):
         return None
     return BY_ID if loosely_the_id(query, customer.customer_id) else BY_NAME
 

@@ -1,7 +1,13 @@
 import pytest
 
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
-from domain.lookup import named_without_guessing, names_plainly, normalize_name, resolve_customer
+from domain.lookup import (
+    named_without_guessing,
+    names_plainly,
+    normalize_name,
+    query_keys,
+    resolve_customer,
+)
 from domain.refs import CustomerRef
 from handlers.customer_hint import guess
 
@@ -230,6 +236,19 @@ def test_traditional_and_simplified_chinese_names_meet():
     assert normalize_name("華夏 Logistics, Ltd.") == "华夏 logistics ltd"
     # Characters Simplified Chinese has too (GB2312) stay: 乾元 and 干元 are two names.
     assert (normalize_name("乾元贸易"), normalize_name("後海")) == ("乾元贸易", "後海")
+
+
+def test_a_space_between_chinese_characters_is_no_word_break_of_the_name():
+    # 华夏 物流 (a space typed by habit, or the full-width one of an input method) was "no
+    # customer matches", and an order refused: "no customer is named 华夏 物流".
+    directory = FakeDirectory({"C0027": "华夏物流有限公司", "C9": "深圳 明亮之星电子"})
+    for typed in ("华夏 物流", "华夏\u3000物流", "華夏 物流 有限公司"):
+        assert resolve_customer(typed, directory, close=False).customer_id == "C0027", typed
+        assert named_without_guessing(typed, "C0027", ("华夏物流有限公司", None)), typed
+    # A name stored with such a space is still found as typed.
+    assert resolve_customer("深圳 明亮", directory, close=False).customer_id == "C9"
+    # Latin words keep their spaces: "acme pack" is not "acmepack".
+    assert query_keys("acme pack") == ["acme pack"]
 
 
 def test_the_part_of_a_chinese_name_after_the_city_finds_the_customer():
