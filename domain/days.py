@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from domain.errors import FieldProblem
 from domain.text import N_, without_invisible
 
+# 2026.12.31 too, as much of China and Germany's year-first forms write it.
 _DAY = re.compile(r"(?P<y>\d{4})(?:-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
                   r"|/(?P<m2>\d{1,2})/(?P<d2>\d{1,2})"
+                  r"|\.(?P<m4>\d{1,2})\.(?P<d4>\d{1,2})"
                   r"|\s*年\s*(?P<m3>\d{1,2})\s*月\s*(?P<d3>\d{1,2})\s*[日号]?)")
 # "until", and the words a Chinese reader puts in its place before a last day.
 # "till" and German's "bis" too: "+10k bis 2026-12-31 promo" was a permanent increase
@@ -45,8 +47,8 @@ def read_day(text: str) -> date:
     found = _DAY.fullmatch(folded)
     if found is None:
         raise ValueError(f"not a day: {text[:40]!r}")
-    month = found["m1"] or found["m2"] or found["m3"]
-    day = found["d1"] or found["d2"] or found["d3"]
+    month = found["m1"] or found["m2"] or found["m3"] or found["m4"]
+    day = found["d1"] or found["d2"] or found["d3"] or found["d4"]
     return date(int(found["y"]), int(month), int(day))
 
 

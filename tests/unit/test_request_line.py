@@ -81,6 +81,8 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
                                                  date(2027, 1, 31))),
     ("華夏物流 +5萬 暫時至2027-01-31 年貨", RequestLine("華夏物流", "+5萬", "年貨",
                                                 date(2027, 1, 31))),
+    ("华夏物流 +5万 至2027.1.31 春节", RequestLine("华夏物流", "+5万", "春节",
+                                             date(2027, 1, 31))),
     ("acme +20k temporarily, until 2026-12-31 promo", RequestLine(
         "acme", "+20k", "promo", date(2026, 12, 31))),
     ("acme +20k (temporary) until 2026-12-31 promo", RequestLine(
@@ -199,6 +201,8 @@ def test_a_last_day_that_is_no_day_is_refused_not_read_as_the_reason(line, day):
     ("@U02CREDITAN until 2026/12/31", "U02CREDITAN", None, "2026-12-31"),
     ("@U02CREDITAN 从2026/12/2至2027/12/1", "U02CREDITAN", "2026-12-02", "2027-12-01"),
     ("@U02CREDITAN 截至2026年12月31日", "U02CREDITAN", None, "2026-12-31"),
+    # With points, as much of China writes a day (it was "not a date").
+    ("@U02CREDITAN 至 2026.12.31", "U02CREDITAN", None, "2026-12-31"),
     # "until" left out: a person and a day say as much.
     ("<@U02CREDITAN> 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
     ("@U02CREDITAN from 2026-12-20 2026-12-31", "U02CREDITAN", "2026-12-20", "2026-12-31"),
