@@ -166,6 +166,9 @@ def positive_rate(raw: str) -> Decimal:
 EPOCH = date(1970, 1, 1)
 
 
+_YEAR_FIRST = re.compile(r"(\d{4})\s*[/.年]\s*(\d{1,2})\s*[/.月]\s*(\d{1,2})\s*[日号]?")
+
+
 def iso_date(raw: str) -> date:
     if not _DATE.fullmatch(raw):
         raise FieldError(f"“{raw}” is not a date in YYYY-MM-DD form (e.g. 2026-03-31)"
@@ -186,6 +189,12 @@ def _date_meant(raw: str) -> str:
     numbers settle (31/10/2026: no month 31). 04/05/2026 could be either: no guess."""
     if _DATE.fullmatch(raw[:10]) and _MIDNIGHT.fullmatch(raw[10:]):
         return f"; write {raw[:10]}"
+    if (year_first := _YEAR_FIRST.fullmatch(raw)) is not None:
+        # 2026/09/01, 2026.9.1, 2026年9月1日: the year first settles the order.
+        try:
+            return f"; write {date(*(int(part) for part in year_first.groups())).isoformat()}"
+        except ValueError:
+            return ""
     found = _SLASHED.fullmatch(raw)
     if found is None:
         return ""

@@ -171,6 +171,9 @@ def test_missing_required_columns_name_them_and_the_header_seen():
     ("04/05/2026", ""),  # the 4th of May or the 5th of April: no guess
     ("31/02/2026", ""),  # no such day either way
     ("2026-12-04 13:30", ""),
+    # Year first, as a Chinese ERP writes it: only "not a date in YYYY-MM-DD form".
+    ("2026/09/01", "; write 2026-09-01"), ("2026年9月1日", "; write 2026-09-01"),
+    ("2026.9.1", "; write 2026-09-01"), ("2026/02/30", ""),
 ])
 def test_a_date_written_otherwise_is_refused_with_the_one_date_it_can_be(raw, hint):
     found = errors("rates", ["date", "currency", "rate_to_base"], [raw, "EUR", "1.1"])
