@@ -33,7 +33,7 @@ from handlers.meetings.rsvp_payloads import (
     start_shown,
 )
 from handlers.meetings.zones import drawn_zone, zone_of
-from handlers.modals import date_input, modal, open_modal, submitted, text_input
+from handlers.modals import date_input, modal, open_modal, submitted, text_input, time_input
 from handlers.registry import Action, Submitted, View
 from handlers.render import mention, person_text, section
 
@@ -86,10 +86,8 @@ def _propose_view(tr: Translator, meeting: Meeting, zone: str, starts: int | Non
                                   title=invitation.title(meeting),
                                   when=tr.moment(meeting.starts_at, ZoneInfo(zone)))),
                      date_input(DATE_BLOCK, tr._("Date")),
-                     text_input(TIME_BLOCK, tr._("Time"), placeholder="14:30",
-                                max_length=5,
-                                hint=tr._("HH:MM, 24-hour, in your time zone ({zone}).",
-                                          zone=zone)),
+                     time_input(TIME_BLOCK, tr._("Time"),
+                                hint=tr._("In your time zone, {zone}.", zone=zone)),
                      text_input(NOTE_BLOCK, tr._("Note to the organiser"), multiline=True,
                                 optional=True, max_length=MAX_NOTE)])
 

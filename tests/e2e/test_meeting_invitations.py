@@ -169,9 +169,12 @@ def test_answers_move_every_tally_in_place_and_tell_the_organiser(world: World) 
     world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
     view = world.slack.modal(BEN)
     assert view["callback_id"] == "meetings_propose_view"
-    assert view["blocks"][2]["hint"]["text"] == (
-        "HH:MM, 24-hour, in your time zone (Europe/Berlin).")
-    past = world.slack.submit(BEN, view, {"date": "2026-11-28", "time": "09:00"})
+    # Slack's time picker, as the scheduling form has: a five-character box took no
+    # 15点30分 and no 下午3点.
+    assert (view["blocks"][2]["element"]["type"], view["blocks"][2]["hint"]["text"]) == (
+        "timepicker", "In your time zone, Europe/Berlin.")
+    past = world.slack.submit(BEN, view, {"date": "2026-11-28", "time": {
+        "type": "timepicker", "selected_time": "09:00"}})
     assert past.json() == {"response_action": "errors", "errors": {
         "time": "That time has passed: propose a time in the future."}}
     wrong = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "3pm"})
