@@ -11,6 +11,8 @@ from bot.cli.common import err, friendly_errors, out
 from bot.config import AppConfig, ConfigError, load_config
 from bot.config.alerts import default_routes_missing, unmatched_routes
 from bot.settings import Settings
+from domain.approvals.model import RequestKind
+from domain.approvals.policy import DEFAULT_POLICIES
 
 
 @click.group()
@@ -49,20 +51,33 @@ def config_check(path: Path | None) -> None:
                   "Routing).", markup=False, soft_wrap=True)
     for note in unmatched_routes(loaded.alerts, loaded.aging.buckets):
         out.print(f"{path}: note: {note}", markup=False, soft_wrap=True)
-    for note in _default_departments_missing(loaded):
+    for note in _defaults_missing(loaded):
         out.print(f"{path}: note: {note}", markup=False, soft_wrap=True)
 
 
-def _default_departments_missing(loaded: AppConfig) -> list[str]:
-    """The settings left out whose default names a department app.yaml does not have (a
-    written one that is not there is a problem of its own): valid, and found out only
-    when the weekly report failed, or an account sent to legal stayed with its
-    collector."""
+def _defaults_missing(loaded: AppConfig) -> list[str]:
+    """The settings left out whose default names a department or a role app.yaml does
+    not have (a written one that is not there is a problem of its own): valid, and found
+    out only when the weekly report failed, an account sent to legal stayed with its
+    collector, or a request was refused at filing."""
     notes = []
     if loaded.reports.post_to not in loaded.departments:
         notes.append(f"reports.post_to is not given, and the weekly report goes to "
                      f"departments.{loaded.reports.post_to}, which you do not have: its run "
                      "fails every week; set reports.post_to to your department's key")
+    # A kind left to the default policy, whose levels name roles nobody may hold here:
+    # each such request is refused at filing ("Nobody could decide level 3 (CFO)").
+    written = loaded.approvals.policy(loaded.organisation.base_currency,
+                                      loaded.organisation.zone).kinds
+    held = {role for role, users in loaded.roster().holders().items() if users}
+    for kind in RequestKind:
+        roles = dict.fromkeys(level.role for band in DEFAULT_POLICIES[kind].bands
+                              for level in band.levels if level.role not in held)
+        if kind not in written and roles:
+            notes.append(f"approvals.{kind.value} is not given, and its default policy's "
+                         f"levels name {', '.join(roles)}, which nobody holds: those "
+                         "requests are refused when filed; write its bands, or name the "
+                         "role's holders under roles")
     legal = loaded.collections.legal_department
     if legal not in loaded.departments:
         notes.append(f"collections.legal_department is not given, and there is no "

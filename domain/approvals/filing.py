@@ -166,7 +166,15 @@ class Filings(RequestsContext):
             current = self._current(uow, customer, filing.kind, today)
             request = self._draft(uow, actor, filing, reason, customer, current, fx, now,
                                   today)
-            stuck = undecidable(request.route, actor.user_id, self.roster.holders())
+            holders = self.roster.holders()
+            stuck = undecidable(request.route, actor.user_id, holders)
+            if stuck is not None and not holders.get(request.route[stuck - 1].role):
+                # "The CFO is you …" of a role nobody holds: app.yaml's to mend.
+                raise _refused(N_("Nobody could decide level {level} ({role}) of this "
+                                  "request: app.yaml names nobody as {role}. Ask the credit "
+                                  "team to name one under roles, or to route such requests "
+                                  "to a role someone holds."),
+                               level=stuck, role=Role(request.route[stuck - 1].role))
             if stuck is not None:
                 # Filed, it would stay open for ever, refused to everyone.
                 raise _refused(N_("Nobody could decide level {level} ({role}) of this "

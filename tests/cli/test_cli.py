@@ -84,6 +84,26 @@ def test_config_check_notes_defaults_naming_departments_it_does_not_have(cli, tm
         "legal department's key"]
 
 
+def test_config_check_notes_default_policies_naming_roles_nobody_holds(cli, tmp_path):
+    """Every kind left to the defaults (a CFO at level 3) in an organisation with no CFO:
+    config check said OK, and the first large request was refused at filing."""
+    shipped = (ROOT / "app.yaml").read_text()
+    start, end = shipped.index("  limit_increase: &limit_policy"), shipped.index(
+        "  # Deadlines (deadline_hours)")
+    without = tmp_path / "app.yaml"
+    without.write_text(shipped[:start] + shipped[end:], encoding="utf-8")
+    assert cli("config", "check", str(without)).stdout.count("note:") == 0
+    without.write_text((shipped[:start] + shipped[end:]).replace("  cfo: [U03CFO00001]\n", ""),
+                       encoding="utf-8")
+    result = cli("config", "check", str(without))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        f"{without}: note: approvals.{kind} is not given, and its default policy's levels "
+        "name cfo, which nobody holds: those requests are refused when filed; write its "
+        "bands, or name the role's holders under roles"
+        for kind in ("limit_increase", "temporary_limit", "first_limit")]
+
+
 def test_config_check_notes_a_route_no_alert_can_match_and_passes(cli, tmp_path):
     """Legal waited for critical contract alerts, which are a warning at most; refused,
     a configuration that turned large invoices off would not have started at all."""

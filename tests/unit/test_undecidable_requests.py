@@ -117,3 +117,21 @@ def test_a_stand_in_for_several_holders_decides_for_one_that_leaves_the_next_lev
         assert done.decisions[-1].on_behalf_of == CM, (first, second)
         assert requests.decide(both.member(FD), filed.id, 2, Outcome.APPROVED
                                ).request.state.value == "approved"
+
+
+def test_a_level_of_a_role_nobody_holds_says_so_not_that_it_is_the_filer():
+    # Every kind left to the default policy (CFO at level 3) in an organisation with no
+    # CFO: the sales director was told "the CFO is you, someone standing in for you…".
+    import dataclasses
+
+    from domain.approvals.context import Roster
+    from tests.unit.test_credit_request_use_cases import ROSTER
+
+    requests, _, _, _ = world()
+    roles = {role: list(users) for role, users in ROSTER.roles.items() if role != "cfo"}
+    requests = dataclasses.replace(requests, roster=Roster(roles))
+    filing = Filing("acme", RequestKind.LIMIT_INCREASE, "big project", "+900k")
+    assert refused(requests.file, member(REP), filing) == (
+        "Nobody could decide level 3 (CFO) of this request: app.yaml names nobody as CFO. "
+        "Ask the credit team to name one under roles, or to route such requests to a role "
+        "someone holds.")
