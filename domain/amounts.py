@@ -23,7 +23,7 @@ from domain.text import N_, Phrase
 # Chinese units in both scripts (萬 and 億 are 万 and 亿 as Hong Kong and Taiwan write them).
 MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "千": 10**3, "万": 10**4, "萬": 10**4,
                "百万": 10**6, "百萬": 10**6, "千万": 10**7, "千萬": 10**7, "亿": 10**8,
-               "億": 10**8, "万亿": 10**12, "萬億": 10**12}
+               "億": 10**8, "万亿": 10**12, "萬億": 10**12, "百": 10**2}
 # Marked, so that a reader sees them in their language wherever an amount is refused
 # (万 and 亿 are read from anyone, but offered as examples to Chinese readers only).
 EXAMPLES = Phrase(N_("120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR"))
@@ -52,7 +52,7 @@ _DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![
 _CODE = "[a-z]{3}|" + "|".join(sorted(NAMES, key=len, reverse=True))
 _AMOUNT = re.compile(
     rf"(?P<before>{_CODE})?\s*(?P<digits>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<decimals>\d+))?"
-    rf"\s*(?P<unit>[百千][万萬]|万亿|萬億|[km千万萬亿億]?)\s*(?P<yuan>元整?|块钱?)?\s*(?P<after>{_CODE})?",
+    rf"\s*(?P<unit>[百千][万萬]|万亿|萬億|[km千万萬亿億百]?)\s*(?P<yuan>元整?|块钱?)?\s*(?P<after>{_CODE})?",
     re.IGNORECASE)
 
 
@@ -76,12 +76,12 @@ _BILLION = ("bn", "bln", "b", "billion", "billions", "mrd", "mrd.", "md", "bil")
 UNIT_WORDS: dict[str, int] = {
     **dict.fromkeys(_THOUSAND, 10**3), **dict.fromkeys(_MILLION, 10**6),
     **dict.fromkeys(_BILLION, 10**9), **dict.fromkeys(("lakh", "lakhs", "lac", "lacs"), 10**5),
-    **dict.fromkeys(("crore", "crores"), 10**7), "w": 10**4, "百": 10**2}
+    **dict.fromkeys(("crore", "crores"), 10**7), "w": 10**4}
 # Everyday words and letters too: "+5000 grand opening", "5000 T shirts", "5000 mm
 # bolts" were a reason or a reference, not 5 million. Asked about, not multiplied out.
 _ALSO_WORDS = frozenset({"t", "t.", "g", "b", "mm", "grand", "mille", "ke", "thou"})
 _WITH_UNIT_WORD = re.compile(
-    rf"(?P<before>{_CODE})?\s*(?P<number>\d[\d.,]*)(?P<space>\s*)(?P<unit>[A-Za-z]+\.?|百)"
+    rf"(?P<before>{_CODE})?\s*(?P<number>\d[\d.,]*)(?P<space>\s*)(?P<unit>[A-Za-z]+\.?)"
     rf"\s*(?P<yuan>元)?\s*(?P<after>{_CODE})?", re.IGNORECASE)
 _THOUSANDS_OF = re.compile(r"[tT][A-Za-z]{3}")
 _PLAIN_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")

@@ -372,9 +372,16 @@ def test_a_unit_creditbot_does_not_read_is_refused_with_the_amount_it_stands_for
 
 def test_a_unit_word_below_a_thousand_is_suggested_in_digits_only():
     with pytest.raises(AmountError) as refused:
-        parse_amount("5 百")
-    assert str(refused.value) == ("“5 百” uses “百”, which creditbot does not read: write "
-                                  "the amount in digits, like 500.")
+        parse_amount("0.5 thousand")
+    assert str(refused.value) == ("“0.5 thousand” uses “thousand”, which creditbot does not "
+                                  "read: write the amount in digits, like 500.")
+
+
+@pytest.mark.parametrize(("text", "value", "currency"), [
+    ("5百", 500, None), ("5 百", 500, None), ("5百元", 500, "CNY"), ("1.5百", 150, None)])
+def test_bai_is_read_as_hundreds_as_in_longer_amounts(text, value, currency):
+    # 5百 was refused ("uses 百, which creditbot does not read") where 1万2千5百 was read.
+    assert parse_amount(text) == TypedAmount(Decimal(value), currency)
 
 
 @pytest.mark.parametrize("text", [
@@ -410,10 +417,7 @@ def test_an_everyday_word_after_a_number_is_asked_about_both_ways(text, written,
 @pytest.mark.parametrize(("text", "refusal"), [
     # "1.500 Mio. EUR" was told "like 1500000 EUR": a German writer means 1.5 billion.
     ("1.500 Mio. EUR", "could be 1500000000 EUR or 1500000 EUR: write the one you mean."),
-    ("20000 bn", "is too large: creditbot takes amounts up to 10,000,000,000,000."),
-    # The yuan kept: "500元" is taken.
-    ("5百元", "uses “百”, which creditbot does not read: write the amount in digits, like "
-     "500元.")])
+    ("20000 bn", "is too large: creditbot takes amounts up to 10,000,000,000,000.")])
 def test_a_unit_word_that_cannot_simply_be_multiplied_out_says_why(text, refusal):
     with pytest.raises(AmountError) as refused:
         parse_amount(text)

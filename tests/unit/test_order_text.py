@@ -44,8 +44,8 @@ from handlers.orders.blocks import held_note
     # that the amount reader refuses, or read as meant.
     ("acme 10 000 PO-1", TypedOrder("acme", "10 000", None, "PO-1")),
     ("acme 5 million PO-3", TypedOrder("acme", "5 million", None, "PO-3")),
-    ("acme 5 百", TypedOrder("acme", "5 百")),
-    # Chinese units in either script, read as meant.
+    # Chinese units in either script, read as meant (百 too, as in 1万2千5百).
+    ("acme 5 百", TypedOrder("acme", "5百")),
     ("acme 5 萬", TypedOrder("acme", "5萬")),
     ("acme 5千 PO-1", TypedOrder("acme", "5千", None, "PO-1")),
     ("acme 1.5 千万", TypedOrder("acme", "1.5千万")),
