@@ -78,7 +78,9 @@ class Form:
         folded = " ".join(name.casefold().split())
         found = next((f for f in self.fields if f.block_id.casefold() == folded), None) or next(
             (f for f in self.fields if f.label.casefold() == folded), None)
-        if found is not None or len(folded) < 3:
+        # Three letters at least start a label (two may start many); a Chinese label is
+        # whole at two characters (金额, 类型), each a word.
+        if found is not None or len(folded) < (2 if _wide(folded) else 3):
             return found
         starting = [f for f in self.fields if f.label.casefold().startswith(folded)]
         return starting[0] if len(starting) == 1 else None
@@ -92,6 +94,10 @@ class Form:
         """block_id → the element's state, as Slack sends it in ``view.state.values``
         (the driver passes a dict through as it is)."""
         return {f.block_id: _state_of(f) for f in self.fields}
+
+
+def _wide(text: str) -> bool:
+    return any("\u3400" <= c <= "\u9fff" for c in text)
 
 
 def _plain(node: Any) -> str | None:
@@ -227,7 +233,8 @@ def fill(f: Field, answer: str, people: Mapping[str, str]) -> None:
 
 
 def _parts(answer: str) -> list[str]:
-    return [part.strip() for part in answer.split(",") if part.strip()]
+    # A Chinese input method types ， or 、 between the items.
+    return [part.strip() for part in re.split("[,，、]", answer) if part.strip()]
 
 
 def _option(f: Field, answer: str) -> dict[str, Any]:

@@ -79,6 +79,23 @@ def test_every_kind_of_input_is_read_from_the_view_with_its_initial_value():
         "where": {"type": "channels_select", "value": None}}
 
 
+def test_a_chinese_reader_names_a_field_by_two_characters_and_parts_items_as_chinese_does():
+    # 金额 started no label (three characters at least), and 信用管理部，销售部 was one item.
+    import copy
+
+    view = copy.deepcopy(VIEW)
+    labels = {"tags": "标签（可多选）", "note": "备注"}
+    for block in view["blocks"]:
+        if block.get("block_id") in labels:
+            block["label"]["text"] = labels[block["block_id"]]
+    form = form_of(view)
+    tags = form.find("标签")
+    assert tags is not None and tags.block_id == "tags"
+    fill(tags, "angry，calm", PEOPLE)
+    assert [o["value"] for o in form.state()["tags"]["selected_options"]] == ["angry", "calm"]
+    assert form.find("备") is None  # one character starts too much
+
+
 def test_answers_typed_as_text_become_what_slack_sends():
     form = form_of(VIEW)
     for name, answer in [("how", "letter"), ("2", "1, INV-2"), ("tags", "angry,calm"),
