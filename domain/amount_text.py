@@ -71,7 +71,8 @@ def within_most(text: str, converted: Money, too_much: str = COMES_TO_TOO_MUCH) 
 
 
 def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False,
-                implied: str | None = None, base: str | None = None) -> TypedAmount:
+                implied: str | None = None, base: str | None = None,
+                customers: str | None = None) -> TypedAmount:
     """The amount ``text`` names, or an ``AmountError`` that says what is wrong with it
     (quoting ``text`` whole). ``increase``: ``text`` may start with ``+`` (read without it).
     ``implied``: the currency the amount is in when it names none (the customer's), which
@@ -79,9 +80,11 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False
     a sign that names one currency (``US$``, ``€``, ``£``) is read as it anywhere.
     ``base``: the organisation's base currency, when ``implied`` is only the customer's:
     a sign both write (``$`` for a USD company's customer billed in MXN) is asked about,
-    not taken for either (a rep's "$10k" for a peso customer was MX$10,000, $550)."""
+    not taken for either (a rep's "$10k" for a peso customer was MX$10,000, $550).
+    ``customers``: the customer's own currency, when none was given beside the amount:
+    元 is asked about for a customer billed in HKD, TWD or MOP."""
     typed = _read(text, too_large, increase, implied)
-    if implied in _YUAN_TOO and typed.currency == "CNY" and _YUAN_ALONE.search(text) \
+    if customers in _YUAN_TOO and typed.currency == "CNY" and _YUAN_ALONE.search(text) \
             and not _RENMINBI_NAMED.search(text):
         # 元 (块) is the renminbi as mainland China writes it, but Hong Kong, Taiwan and
         # Macau write their own dollars so too: a Hong Kong rep's 5万块 was CN¥50,000.
@@ -92,7 +95,7 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False
                                    "the dollar where {customers}, the customer's currency, "
                                    "is spent; write the currency's code after the amount "
                                    "instead, e.g. {amount} {customers} or {amount} CNY."),
-                          customers=implied, amount=f"{plus}{value:,f}")
+                          customers=customers, amount=f"{plus}{value:,f}")
     symbol = sign_of(text)
     if (base is not None and implied is not None and symbol in SHARED_SIGNS
             and typed.currency == implied != base

@@ -52,7 +52,7 @@ _DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![
 _CODE = "[a-z]{3}|" + "|".join(sorted(NAMES, key=len, reverse=True))
 _AMOUNT = re.compile(
     rf"(?P<before>{_CODE})?\s*(?P<digits>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<decimals>\d+))?"
-    rf"\s*(?P<unit>[百千][万萬]|万亿|萬億|[km千万萬亿億百]?)\s*(?P<yuan>元整?|块钱?)?\s*(?P<after>{_CODE})?",
+    rf"\s*(?P<unit>[百千][万萬]|万亿|萬億|[km千万萬亿億百]?)\s*(?P<yuan>[元圆圓]整?|[块塊][钱錢]?)?\s*(?P<after>{_CODE})?",
     re.IGNORECASE)
 
 
@@ -153,11 +153,14 @@ def _compound(span: str) -> _Compound | None:
     if (units < 2 and not digits and not skipped) or (skipped and not digits):
         return None
     if marker != 99 and top != 99 and not gap and top != marker - 1:
-        # 1亿5千, 1万5百: places skipped without 零, which Chinese writes there.
-        if digits:
-            return None
-        return _Compound(total + section, places, digits, skipped,
-                         said=total + section * 10 ** (marker - 1 - top))
+        # 1亿5千, 1万5百: places skipped without 零, which Chinese writes there. As said,
+        # 1亿5千 (5百) is 1亿5千万 (5百万), the 万 left unsaid; 1万5百 is 1万5千.
+        if digits and not skipped:
+            return None  # 1亿5千3: no reading to offer
+        extra = int(digits or 0)  # 1亿5千零3: the 3 either way
+        lifted = section * 10 ** (4 if marker == 8 else marker - 1 - top)
+        return _Compound(total + section + extra, places, "", False,
+                         said=total + lifted + extra)
     return _Compound(total + section, places, digits, skipped)
 
 

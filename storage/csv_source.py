@@ -88,10 +88,11 @@ class CsvFile:
                 self._refuse_utf8(encoding)
             self._raw.seek(0)
             named = _family(self.encoding)
-            # A codec named is overruled only by a clear verdict: a name or two (恒生銀行
-            # in cp950) read as GB18030 too, and cp950 was refused for it; so was a word of
-            # Cyrillic in cp1251 under iso8859-5.
-            meant = _chinese_codec(_first_non_ascii(self._raw), decisive=True) \
+            # A Chinese codec named is overruled only by a clear verdict: a name or two
+            # (恒生銀行 in cp950) read as GB18030 too, and cp950 was refused for it. A
+            # one-byte codec named is, whenever the bytes read as common Chinese: 北京 in
+            # GB18030 is no Big5 or GB verdict, yet under cp1252 it was stored as ±±¾©.
+            meant = _chinese_codec(_first_non_ascii(self._raw), decisive=named is not None) \
                 if encoding is not None else None
             if meant is not None and (_single_byte(self.encoding)
                                       or named not in (None, _family(meant))):
@@ -102,6 +103,9 @@ class CsvFile:
                     f"{path} looks like {_NAMES[meant]} text (Chinese), which --encoding "
                     f"{encoding} would store as other characters; re-run with --encoding "
                     f"{meant}")
+            self._raw.seek(0)
+            if encoding is not None and named is not None:
+                self._refuse_other_family(encoding, named)
             self._raw.seek(0)
             if encoding is not None and _reads_c1_as_controls(self.encoding):
                 self._refuse_c1(encoding)
@@ -166,6 +170,37 @@ class CsvFile:
             f"{'are' if len(utf8) > 1 else 'is'} UTF-8 text, which --encoding {named} would "
             f"store as other letters (line {line}: “{_clipped(text)}” as "
             f"“{_clipped(shown)}”). {_SAVE_AS}")
+
+    def _refuse_other_family(self, named: str, family: str) -> None:
+        """A GB18030 file with Big5 rows (or the other way round), rows joined from a
+        mainland and a Taiwan or Hong Kong system: the other family's bytes decode too,
+        into other characters (臺灣精密 as 籓芖弘盞), and only the first stretch of the file
+        was judged. Each line's Chinese values are judged by which family reads them as
+        its frequent characters; only lines beyond ASCII are looked at."""
+        other = next(f for f in _FAMILIES if f != family)
+        codec = {"gb18030": "gb18030", "big5": "cp950"}[other]
+        found: list[tuple[int, bytes]] = []
+        for number, bytes_ in _lines(self._raw):
+            if bytes_.isascii():
+                continue
+            if _reads_as(bytes_, other, self.encoding):
+                found.append((number, bytes_))
+                if len(found) == _NAMED:
+                    break
+        if not found:
+            return
+        lines = ", ".join(str(n) for n, _ in found[:5]) + (" and more" if len(found) > 5
+                                                           else "")
+        line, raw = found[0]
+        shown = raw.decode(self.encoding, "replace")
+        text = raw.decode(codec, "replace")
+        raise ImportFileError(
+            f"{self.path} mixes two encodings: line{'s' if len(found) > 1 else ''} {lines} "
+            f"{'read' if len(found) > 1 else 'reads'} as {_NAMES[codec]} text, which "
+            f"--encoding {named} would store as other characters (line {line}: "
+            f"“{_clipped(text)}” as “{_clipped(shown)}”). Export the whole file again in "
+            f"one encoding (CSV UTF-8 holds both), or import those rows from a file of their "
+            f"own with --encoding {codec}")
 
     def _refuse_c1(self, named: str) -> None:
         """latin-1 (or another codec that reads bytes 0x80–0x9F as control characters)
@@ -274,7 +309,8 @@ class CsvFile:
 
     def _undecodable(self, problem: UnicodeDecodeError, near: int) -> ImportFileError:
         found = _first_undecodable(self.path, self.encoding)
-        if found is not None and found.at_end and found.after_text:
+        if found is not None and found.at_end and (found.after_text or (
+                self.encoding.startswith("utf-8") and _utf8_cut(found.tail))):
             # "Export it as CSV UTF-8" (or "check which encoding the ERP writes", of the
             # GB18030 it does write) was the advice for a file cut off while written.
             return ImportFileError(
@@ -358,6 +394,14 @@ class _RecordLines:
             raise
         self.record.append(line)
         return line
+
+
+def _utf8_cut(tail: bytes) -> bool:
+    """Whether the bytes a file ends on are UTF-8 cut inside a character, with nothing
+    before them to judge by: a two-byte character's first (Caf\\xc3) or a longer one's first
+    bytes. A three-byte character's first byte alone after Latin text is cp1252's é
+    (\\xe9) as often, and is said to be no UTF-8 instead."""
+    return len(tail) >= 2 or (len(tail) == 1 and 0xC2 <= tail[0] <= 0xDF)
 
 
 def _is_legacy(codec: str) -> bool:
@@ -522,6 +566,7 @@ class _Undecodable(NamedTuple):
     # Characters beyond ASCII read well before it: a file in this encoding cut off, not a
     # file in another one whose last value ends in é.
     after_text: bool = False
+    tail: bytes = b""  # the character left unfinished
 
 
 def _first_undecodable(path: Path, encoding: str) -> _Undecodable | None:
@@ -549,7 +594,8 @@ def _first_undecodable(path: Path, encoding: str) -> _Undecodable | None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as problem:  # the file ends inside a character
-            return _Undecodable(line, problem.object[problem.start], b"", True, beyond_ascii)
+            return _Undecodable(line, problem.object[problem.start], b"", True, beyond_ascii,
+                                problem.object[problem.start:])
     return None
 
 
@@ -589,6 +635,29 @@ def _same_codec(codec: str, other: str) -> bool:
     return codecs.lookup(codec).name == codecs.lookup(other).name
 
 
+# Enough Chinese characters in a value to judge which family writes it.
+_JUDGED = 4
+
+
+def _reads_as(line: bytes, family: str, named: str) -> bool:
+    """Whether a value of ``line`` reads clearly as ``family``'s Chinese rather than as
+    ``named``'s: most of its characters are the other family's frequent ones, and far
+    fewer are ``named``'s."""
+    for cell in line.split(b","):
+        if len(cell) < 2 * _JUDGED or cell.isascii():
+            continue
+        if family == "big5":
+            theirs = max(_frequent_share(cell, c, 0xA4, 0xC6, also=0xF9)
+                         for c in ("cp950", "big5hkscs"))
+            ours = _frequent_share(cell, named, 0xB0, 0xD7)
+        else:
+            theirs = _frequent_share(cell, "gb18030", 0xB0, 0xD7)
+            ours = _frequent_share(cell, named, 0xA4, 0xC6, also=0xF9)
+        if theirs >= 0.8 and theirs - ours >= 0.3:
+            return True
+    return False
+
+
 def _chinese_codec(sample: bytes, *, decisive: bool = False) -> str | None:
     """"cp950" (or "big5hkscs", when only it decodes them) when undecodable bytes read as
     Big5's frequent characters (lead bytes A4–C6) clearly more than as GB2312's first
@@ -606,7 +675,9 @@ def _chinese_codec(sample: bytes, *, decisive: bool = False) -> str | None:
             return big5
     if decisive and not (gb_share >= 0.8 and gb_share - max(shares) >= 0.2):
         return None
-    return "gb18030" if gb else None
+    # Most characters GB2312's commonest: a word of Cyrillic in cp1251 pairs its bytes as
+    # GB18030 does, into rare characters.
+    return "gb18030" if gb and gb_share >= 0.5 else None
 
 
 def _frequent_share(sample: bytes, codec: str, first: int, last: int,

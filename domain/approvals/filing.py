@@ -372,7 +372,8 @@ class Filings(RequestsContext):
         given = canonical(filing.currency) if filing.currency else None
         typed = read_amount(text, LIMIT_TOO_LARGE, increase=True,
                             implied=given or current.currency,
-                            base=None if given else fx.base)
+                            base=None if given else fx.base,
+                            customers=None if given else current.currency)
         one_currency(text, typed, given)
         currency = typed.currency or given or current.currency
         # The limit stays in the currency the ERP keeps it in; an amount typed in

@@ -49,7 +49,7 @@ _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": 
 # A multiplier (with or without 元) typed as a word of its own after a number.
 # 元 as it is also written (块, 块钱, 元整: ``domain.amounts``): "5万 块" apart was $50,000
 # with the reference "块", where "5万块" is CN¥50,000.
-_YUAN = ("元", "元整", "块", "块钱")
+_YUAN = ("元", "元整", "块", "块钱", "塊", "塊錢", "圆", "圓")
 _UNITS = frozenset({*(u for u in MULTIPLIERS if u), *_YUAN,
                     *(u + y for u in MULTIPLIERS for y in _YUAN)})
 _CODE_LIKE = re.compile(r"[A-Z]{3}")

@@ -289,7 +289,8 @@ class OrderChecks(HoldReview):
         implied, base = given or customer.credit_limit.currency, \
             None if given else self.policy.base_currency
         try:
-            typed = read_amount(text, implied=implied, base=base)
+            typed = read_amount(text, implied=implied, base=base,
+                                customers=None if given else implied)
         except AmountError as wrong:
             if currency is not None and "unit" in wrong.params:
                 # "1,5 Mio. EUR": its ways of writing it name the euros typed apart, or

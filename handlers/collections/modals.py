@@ -295,7 +295,7 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         written = values.get(AMOUNT) or ""
         billed = deps.collecting.currency_of(customer)
         # "$5,000" or "US$5,000" for an account billed in USD: the sign as its code.
-        typed = read_amount(written, AMOUNT_TOO_LARGE, implied=billed)
+        typed = read_amount(written, AMOUNT_TOO_LARGE, implied=billed, customers=billed)
         amount = exact_money(written, typed.value, typed.currency or billed)
     except AmountError as wrong:
         sign = sign_of(written)

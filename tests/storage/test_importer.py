@@ -1423,6 +1423,48 @@ def test_a_short_big5_file_is_told_so_and_imports_as_named(engine, write_csv, tm
                             ).scalar_one() == "恒生銀行"
 
 
+@pytest.mark.parametrize(("names", "named"), [
+    (["格力电器", "济南钢铁"], "cp1252"), (["北京建工"], "latin-1")])
+def test_common_chinese_names_under_a_one_byte_codec_are_refused(engine, write_csv,
+                                                                 tmp_path, names, named):
+    # Common characters' first bytes are frequent in Big5 too: no clear verdict, and a
+    # one-byte codec's file was imported as ¸ñÁ¦µçÆ÷ (a clear verdict is for a Chinese
+    # codec named).
+    before = snapshot(engine)
+    content = (CUSTOMER_HEADER + "".join(f"G{n},{name},CNY,1000,30\n"
+                                         for n, name in enumerate(names))).encode("gb18030")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'} looks like GB18030/GBK text (Chinese), which "
+        f"--encoding {named} would store as other characters; re-run with --encoding gb18030")
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize(("first", "second", "named", "other"), [
+    (("杭州红隼贸易有限公司", "gb18030"), ("臺灣精密工業股份有限公司", "cp950"), "gb18030",
+     "Big5"),
+    (("臺灣精密工業股份有限公司", "cp950"), ("杭州红隼贸易有限公司", "gb18030"), "cp950",
+     "GB18030/GBK")])
+def test_rows_of_the_other_chinese_family_are_refused_as_a_file_mixing_encodings(
+        engine, write_csv, tmp_path, first, second, named, other):
+    # Rows joined from a mainland and a Taiwan system: Big5 bytes decode as GBK, and
+    # 臺灣精密 was stored as 籓芖弘盞 (only the file's first stretch was judged).
+    before = snapshot(engine)
+    content = (CUSTOMER_HEADER.encode() + f"C1,{first[0]},CNY,1000,30\n".encode(first[1])
+               + f"C2,{second[0]},TWD,1000,30\n".encode(second[1]))
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    line = f"C2,{second[0]},TWD,1000,30".encode(second[1])
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'} mixes two encodings: line 3 reads as {other} text, "
+        f"which --encoding {named} would store as other characters (line 3: "
+        f"“C2,{second[0]},TWD,1000,30” as “{line.decode(named, 'replace')}”). Export the "
+        "whole file again in one encoding (CSV UTF-8 holds both), or import those rows from "
+        f"a file of their own with --encoding {second[1]}")
+    assert snapshot(engine) == before
+
+
 @pytest.mark.parametrize(("content", "named", "said"), [
     # A cp1252 file whose last value ends in é, read as GB18030: its encoding, not a cut.
     ((CUSTOMER_HEADER + "C1,Acme,EUR,1000,30\nC2,Café").encode("cp1252"), "gb18030",
@@ -1432,7 +1474,12 @@ def test_a_short_big5_file_is_told_so_and_imports_as_named(engine, write_csv, tm
     ((CUSTOMER_HEADER + "C1,Müller,EUR,1000,30\nC2,Café").encode("cp1252"), None,
      "line 2: byte 0xfc is not UTF-8 text. Export it from the ERP or spreadsheet as “CSV "
      "UTF-8 (comma delimited)”. Or name its encoding with --encoding (e.g. --encoding "
-     "cp1252)")])
+     "cp1252)"),
+    # UTF-8 cut inside its first character beyond ASCII (a two-byte one's first byte): a
+    # cut, as it was before the rule above, not "e.g. --encoding cp1252", which stored CafÃ.
+    (CUSTOMER_HEADER.encode() + b"C2,Caf\xc3", None,
+     "line 2: the file ends in the middle of a character: was it still being written when "
+     "it was read? Import it again once the export is complete. Nothing was imported")])
 def test_a_file_in_another_encoding_is_not_told_it_was_cut_off(engine, write_csv, tmp_path,
                                                                 content, named, said):
     with pytest.raises(ImportFileError) as raised:

@@ -278,7 +278,9 @@ def test_sections_under_wan_and_yi_filled_in_digits_read_back(top, wan, ones, wi
     ("12万5元", "125000元", "120005元"),
     # Places skipped without the 零 Chinese writes there: 1亿5千 is said for 1.5亿.
     ("1亿5千", "150000000", "100005000"), ("1万5百", "15000", "10500"),
-    ("1亿5千3百", "153000000", "100005300")])
+    ("1亿5千3百", "153000000", "100005300"),
+    # Said, 1亿5百 is 1亿5百万 (the 万 unsaid); a 零 later in it was "Chinese numerals".
+    ("1亿5百", "105000000", "100000500"), ("1亿5千零3", "150000003", "100005003")])
 def test_fewer_digits_after_a_chinese_unit_are_asked_about(text, large, small):
     # Said, 12万5 is 125,000; written, 12万 and 5. Neither is taken behind the rep's back.
     with pytest.raises(AmountError) as refused:
@@ -469,7 +471,9 @@ def test_an_increase_in_a_unit_word_keeps_its_plus_and_its_currency(text, said):
     assert str(refused.value) == f"“{text}” {said}"
 
 
-@pytest.mark.parametrize("text", ["5万块", "5万块钱", "5万元整", "50000块", "５万元整"])
+@pytest.mark.parametrize("text", ["5万块", "5万块钱", "5万元整", "50000块", "５万元整",
+                                  # In Traditional, and 圆 as a cheque writes 元.
+                                  "5萬塊", "5萬塊錢", "5万圆", "5萬圓"])
 def test_yuan_as_people_say_it_and_invoices_write_a_round_sum(text):
     # 块 (块钱) as people say 元, 元整 as a contract writes a round sum: "not an amount".
     typed = parse_amount(text)
@@ -508,7 +512,7 @@ def test_yuan_for_a_customer_billed_in_a_dollar_written_so_too_is_asked_about(te
                                                                             amount):
     # A Hong Kong rep's 5万块 for a customer billed in HKD was CN¥50,000, converted.
     with pytest.raises(AmountError) as refused:
-        read_amount(text, increase=True, implied=implied)
+        read_amount(text, increase=True, implied=implied, customers=implied)
     assert str(refused.value) == (
         f"“{text}”: 元 is the renminbi in mainland China, and the dollar where {implied}, the "
         f"customer's currency, is spent; write the currency's code after the amount instead, "
@@ -519,4 +523,7 @@ def test_yuan_for_a_customer_billed_in_a_dollar_written_so_too_is_asked_about(te
     ("5万块", "USD", "CNY"), ("5万元 CNY", "HKD", "CNY"), ("5万 人民币", "HKD", "CNY"),
     ("5萬港元", "HKD", "HKD"), ("￥5万", "CNY", "CNY")])
 def test_yuan_named_or_for_anyone_else_stays_the_renminbi(text, implied, currency):
-    assert read_amount(text, implied=implied).currency == currency
+    assert read_amount(text, implied=implied, customers=implied).currency == currency
+    # A currency given beside it (a form's field) is not the customer's: said by the
+    # form as two currencies, not asked about here.
+    assert read_amount("+5万元", increase=True, implied="HKD").currency == "CNY"
