@@ -71,13 +71,16 @@ def query_keys(query: str) -> list[str]:
 
 def _name_key(query: str, directory: CustomerDirectory) -> str:
     """``query``'s name key, with its spaces between Chinese characters left out when the
-    key as typed names no customer and starts no name (华夏 物流 found nothing of
-    华夏物流有限公司); a name stored with such a space is still found as typed."""
+    key as typed names no customer and starts no name, and the key without them does
+    (华夏 物流 found nothing of 华夏物流有限公司); a name stored with such a space is
+    still found as typed."""
     key = normalize_name(query)
     joined = _HAN_GAP.sub("", key)
     if joined != key and not directory.by_name_key(key) \
-            and not directory.by_name_prefix(key, 1):
+            and not directory.by_name_prefix(key, 1) \
+            and (directory.by_name_key(joined) or directory.by_name_prefix(joined, 1)):
         return joined
+    # Else as typed: the close matches of 物流 华夏 are ranked by its words, not 物流华夏.
     return key
 
 
