@@ -213,7 +213,8 @@ def plain_text(tr: Translator, agenda: Agenda, meeting: Meeting) -> str:
     formatting (the .ics library escapes what RFC 5545 needs)."""
     parts: list[str] = []
     for topic in _topics(agenda, meeting):
-        parts.append(tr._(TOPICS[topic]) + ":")
+        # A Chinese reader's colon is the full-width one.
+        parts.append(tr._("{heading}:", heading=tr._(TOPICS[topic])))
         lines = [_unformatted(line(tr, item)) for item in agenda.of(topic)]
         parts.extend(f"- {text.strip()}" for text in lines or [tr._("nothing to discuss")])
         if agenda.more_of(topic):

@@ -155,6 +155,12 @@ def test_the_calendar_files_agenda_shows_names_as_the_erp_writes_them() -> None:
         "Contracts ending:",
         "- Delta Ltd (C0004): contract K-2 ends in 3 days",
         "- Gamma *Trading* (C0003): contract K-7 ends in 12 days · its limit $200,000.00"])
+    # A Chinese reader's headings end in the full-width colon ("待审批事项:" read as typed
+    # by someone else).
+    zh = invitation_agenda.plain_text(translator("zh-CN"), agenda,
+                                      meeting(MeetingKind.CREDIT_COMMITTEE))
+    headings = [line for line in zh.splitlines() if not line.startswith("- ")]
+    assert len(headings) == 4 and all(h.endswith("：") and ":" not in h for h in headings)
 
 
 def test_each_topic_is_capped_and_the_rest_counted() -> None:
