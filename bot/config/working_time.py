@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.fields import shown
 from bot.config.section import Section
+from domain.imports.fields import date_meant
 from domain.working_time import WEEKDAYS, WorkingHours, WorkingTime
 
 _CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
@@ -132,8 +133,10 @@ def read_holidays(value: object) -> list[date]:
         except ValueError:
             wrong.append(day)
     if len(wrong) == 1:
-        raise _error("{shown} is not a date; write each holiday as {hint}",
-                     shown=shown(wrong[0]), hint=_HOLIDAY_HINT)
+        # 24.12.2026 as Germany writes it: told the one date it can be.
+        meant = date_meant(str(wrong[0]).strip()) if isinstance(wrong[0], str) else ""
+        raise _error("{shown} is not a date; write each holiday as {hint}{meant}",
+                     shown=shown(wrong[0]), hint=_HOLIDAY_HINT, meant=meant)
     if wrong:  # every one, not only the first to be put right
         raise _error("{shown} are not dates; write each holiday as {hint}",
                      shown=", ".join(shown(day) for day in wrong), hint=_HOLIDAY_HINT)

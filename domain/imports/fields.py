@@ -172,7 +172,7 @@ _YEAR_FIRST = re.compile(r"(\d{4})\s*[/.年]\s*(\d{1,2})\s*[/.月]\s*(\d{1,2})\s
 def iso_date(raw: str) -> date:
     if not _DATE.fullmatch(raw):
         raise FieldError(f"“{raw}” is not a date in YYYY-MM-DD form (e.g. 2026-03-31)"
-                         + _date_meant(raw))
+                         + date_meant(raw))
     try:
         day = date.fromisoformat(raw)
     except ValueError:
@@ -183,7 +183,7 @@ def iso_date(raw: str) -> date:
     return day
 
 
-def _date_meant(raw: str) -> str:
+def date_meant(raw: str) -> str:
     """The ISO form of a date the ERP wrote otherwise, when it can only be one date: a
     spreadsheet's date and time (2026-12-04 00:00:00), or day and month in an order the
     numbers settle (31/10/2026: no month 31). 04/05/2026 could be either: no guess."""

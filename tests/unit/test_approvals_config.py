@@ -386,6 +386,11 @@ def test_working_time_mistakes_yaml_hides_are_explained(tmp_path: Path):
         "\"2027-02-30\" is not a date; write each holiday as a date as YYYY-MM-DD, e.g. "
         "2027-01-01",
     ]
+    # As Germany writes a day: told the one date it can be.
+    assert problems(tmp_path, with_approvals("  working_time:\n    holidays: [24.12.2026]\n"
+                                             )) == [
+        "line 120: approvals.working_time.holidays: \"24.12.2026\" is not a date; write "
+        "each holiday as a date as YYYY-MM-DD, e.g. 2027-01-01; write 2026-12-24"]
     for written in ("20270101", "2027-W01-5"):
         assert problems(tmp_path, with_approvals(
             f"  working_time:\n    holidays: [\"{written}\"]\n")) == [
