@@ -52,7 +52,9 @@ _DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![
 _CODE = "[a-z]{3}|" + "|".join(sorted(NAMES, key=len, reverse=True))
 _AMOUNT = re.compile(
     rf"(?P<before>{_CODE})?\s*(?P<digits>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<decimals>\d+))?"
-    rf"\s*(?P<unit>[百千][万萬]|万亿|萬億|[km千万萬亿億百]?)\s*(?P<yuan>[元圆圓]整?|[块塊][钱錢]?)?\s*(?P<after>{_CODE})?",
+    rf"\s*(?P<unit>[百千][万萬]|万亿|萬億|[km千万萬亿億百]?)\s*(?P<yuan>[元圆圓]整?|[块塊][钱錢]?)?\s*(?P<after>{_CODE})?"
+    # A round sum after the currency's name too, as a cheque writes it: 5000港元整.
+    rf"(?:(?<=[\u4e00-\u9fff])整)?",
     re.IGNORECASE)
 
 
@@ -61,7 +63,7 @@ _AMOUNT = re.compile(
 # Also the capitals finance writes on cheques and contracts (叁拾万, 壹佰万元).
 _DIGITS_CN = "零〇一二两三四五六七八九十壹贰貳叁參肆伍陆陸柒捌玖拾"
 _CHINESE_NUMERAL = re.compile(rf"[\d{_DIGITS_CN}]*[十拾百佰千仟万萬亿億]"
-                              rf"[\d{_DIGITS_CN}百佰千仟万萬亿億]*[元圆圓]?")
+                              rf"[\d{_DIGITS_CN}百佰千仟万萬亿億]*(?:[元圆圓]整?)?")
 _CHINESE_DIGIT = re.compile(rf"[{_DIGITS_CN}]")
 # Thousands grouped by spaces, the decimals after a comma or a point: 50 000,00.
 _SPACE_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?P<decimals>[.,]\d+)?(?![\d])")

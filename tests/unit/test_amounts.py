@@ -519,6 +519,18 @@ def test_yuan_for_a_customer_billed_in_a_dollar_written_so_too_is_asked_about(te
         f"e.g. {amount} {implied} or {amount} CNY.")
 
 
+def test_a_round_sum_after_a_currencys_chinese_name_is_that_currency():
+    # 5000港元整, as a cheque writes a round sum in Hong Kong dollars, was "not an amount".
+    assert parse_amount("5000港元整") == TypedAmount(Decimal(5000), "HKD")
+    assert parse_amount("5万美元整") == TypedAmount(Decimal(50000), "USD")
+    # In Chinese numerals, a round sum is said to be in Chinese numerals (not "not an
+    # amount"), as without 整.
+    with pytest.raises(AmountError) as refused:
+        parse_amount("伍万元整")
+    assert str(refused.value) == ("“伍万元整” is written in Chinese numerals: write the "
+                                  "number in digits, e.g. 5万 or 50000.")
+
+
 @pytest.mark.parametrize(("text", "implied", "currency"), [
     ("5万块", "USD", "CNY"), ("5万元 CNY", "HKD", "CNY"), ("5万 人民币", "HKD", "CNY"),
     ("5萬港元", "HKD", "HKD"), ("￥5万", "CNY", "CNY")])
