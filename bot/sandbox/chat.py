@@ -557,6 +557,16 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
         person.locale = tag
         # As Slack does when someone changes their language: the bot hears user_change.
         driver.event({"type": "user_change", "user": {"id": person.id, "locale": tag}})
+        fixed = self.config.locale_overrides().get(person.id)
+        if fixed is not None and fixed != tag:
+            # app.yaml's people: wins over Slack's language, as in Slack: "is now en-US",
+            # and every answer came in Chinese all the same.
+            self.tr = translator(fixed)
+            self.console.print("[yellow]" + rich_escape(self.tr._(
+                "Your Slack language is now {tag}, but app.yaml's people: section fixes "
+                "{fixed} for {user}, and creditbot answers in that.", tag=tag, fixed=fixed,
+                user=person.id)) + "[/yellow]")
+            return
         self._speak_as(person.id)
         self.console.print("[dim]" + self.tr._("Your Slack language is now {tag}.", tag=tag)
                            + "[/dim]")

@@ -352,6 +352,20 @@ def test_examples_are_written_for_the_sandboxs_day(monkeypatch, clock, tmp_path)
     assert example_today() == NOW.date()
 
 
+def test_lang_says_when_app_yaml_fixes_the_persons_language(monkeypatch, clock, tmp_path):
+    # ":lang en-US" said "Your Slack language is now en-US", and every answer came in the
+    # Chinese app.yaml's people: section fixes for that person.
+    config = tmp_path / "app.yaml"
+    config.write_text((ROOT / "app.yaml").read_text(encoding="utf-8")
+                      + "people:\n  U01SALESAMY: {locale: zh-CN}\n", encoding="utf-8")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(config))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = _run(tmp_path, ":as U01SALESAMY\n:lang en-US\n")
+    assert result.exit_code == 0, result.output
+    assert ("您的 Slack 语言现为 en-US，但 app.yaml 的 people: 部分为 U01SALESAMY 固定了 zh-CN，"
+            "creditbot 将以该语言回复。") in result.stdout
+
+
 def test_a_field_a_one_field_form_does_not_have_is_said_not_taken_silently(
         monkeypatch, clock, tmp_path):
     """"amount: 10k" in the release form (which asks the reason alone) became the reason
