@@ -158,9 +158,13 @@ def is_role_name(value: object) -> bool:
     return isinstance(value, str) and _ROLE_NAME.fullmatch(value) is not None
 
 
+# German letters as ASCII writes them: geschäftsführer is geschaeftsfuehrer.
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
 def _role_name(value: str) -> str:
     if not is_role_name(value):
-        written = "_".join(value.lower().replace("-", " ").split())
+        written = "_".join(value.lower().translate(_UMLAUTS).replace("-", " ").split())
         if is_role_name(written):
             raise _error("role_name", "role names are lower-case words joined by _, got "
                          "{shown}: write it {written}", value, written=written)

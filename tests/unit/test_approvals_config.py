@@ -167,6 +167,18 @@ def test_a_role_written_in_capitals_is_said_once_with_its_spelling(tmp_path: Pat
         "write it credit_manager"]
 
 
+def test_a_role_written_with_umlauts_is_told_its_ascii_spelling(tmp_path: Path):
+    # "geschäftsführer" was refused as no role name with no spelling to write instead.
+    text = with_approvals(
+        "  terms_change:\n"
+        "    bands:\n"
+        "      - levels: [{role: Geschäftsführer, deadline_hours: 24}]\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'Geschäftsführer')}: approvals.terms_change.bands.0.levels.0."
+        "role: role names are lower-case words joined by _, got \"Geschäftsführer\": write "
+        "it geschaeftsfuehrer"]
+
+
 def misspelt_manager(text: str) -> str:
     """What config check says at the roles line of ``text``'s misspelt credit manager."""
     return (f"line {line_of(text, 'credit_manger:')}: roles.credit_manger: the approval "
