@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -78,6 +79,14 @@ def _defaults_missing(loaded: AppConfig) -> list[str]:
                          f"levels name {', '.join(roles)}, which nobody holds: those "
                          "requests are refused when filed; write its bands, or name the "
                          "role's holders under roles")
+    # Holidays are days, not rules: a list with none still ahead counts none of next
+    # year's, and nothing said so.
+    today = datetime.now(loaded.organisation.zone).date()
+    days = loaded.holidays()
+    if days and max(days) < today:
+        notes.append(f"approvals.working_time.holidays has no day after today (the last is "
+                     f"{max(days).isoformat()}): deadlines and reminders count every working "
+                     "day from now on; add the coming year's holidays")
     legal = loaded.collections.legal_department
     if legal not in loaded.departments:
         notes.append(f"collections.legal_department is not given, and there is no "

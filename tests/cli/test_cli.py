@@ -104,6 +104,20 @@ def test_config_check_notes_default_policies_naming_roles_nobody_holds(cli, tmp_
         for kind in ("limit_increase", "temporary_limit", "first_limit")]
 
 
+def test_config_check_notes_holidays_with_none_ahead(cli, tmp_path):
+    """Holidays are days: last year's list counts none of this year's, and nothing said
+    so."""
+    past = tmp_path / "app.yaml"
+    past.write_text((ROOT / "app.yaml").read_text().replace(
+        "    holidays: []", "    holidays: [2024-12-25, 2025-01-01]"), encoding="utf-8")
+    result = cli("config", "check", str(past))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        f"{past}: note: approvals.working_time.holidays has no day after today (the last is "
+        "2025-01-01): deadlines and reminders count every working day from now on; add the "
+        "coming year's holidays"]
+
+
 def test_config_check_notes_a_route_no_alert_can_match_and_passes(cli, tmp_path):
     """Legal waited for critical contract alerts, which are a warning at most; refused,
     a configuration that turned large invoices off would not have started at all."""
