@@ -79,6 +79,13 @@ def _defaults_missing(loaded: AppConfig) -> list[str]:
                          f"levels name {', '.join(roles)}, which nobody holds: those "
                          "requests are refused when filed; write its bands, or name the "
                          "role's holders under roles")
+    # CET, EST5EDT: IANA names of rules, not places; valid, and a card in July read
+    # "as of Jul 1 (CET)" beside summer's hours.
+    zone = loaded.organisation.timezone
+    if "/" not in zone and zone.upper() not in ("UTC", "GMT"):
+        notes.append(f"organisation.timezone {zone} names a rule, not a place: cards and "
+                     f"meetings show “{zone}” in summer as in winter; write the zone of the "
+                     "organisation's city, e.g. Europe/Berlin")
     # Holidays are days, not rules: a list with none still ahead counts none of next
     # year's, and nothing said so.
     today = datetime.now(loaded.organisation.zone).date()

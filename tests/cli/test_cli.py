@@ -118,6 +118,19 @@ def test_config_check_notes_holidays_with_none_ahead(cli, tmp_path):
         "coming year's holidays"]
 
 
+def test_config_check_notes_a_time_zone_that_names_no_place(cli, tmp_path):
+    # CET is valid and keeps summer time, but a July card read "as of Jul 1 (CET)".
+    cet = tmp_path / "app.yaml"
+    cet.write_text((ROOT / "app.yaml").read_text().replace(
+        "timezone: Asia/Shanghai", "timezone: CET"), encoding="utf-8")
+    result = cli("config", "check", str(cet))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        f"{cet}: note: organisation.timezone CET names a rule, not a place: cards and "
+        "meetings show “CET” in summer as in winter; write the zone of the organisation's "
+        "city, e.g. Europe/Berlin"]
+
+
 def test_config_check_notes_a_route_no_alert_can_match_and_passes(cli, tmp_path):
     """Legal waited for critical contract alerts, which are a warning at most; refused,
     a configuration that turned large invoices off would not have started at all."""
