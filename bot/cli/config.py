@@ -86,6 +86,13 @@ def _defaults_missing(loaded: AppConfig) -> list[str]:
         notes.append(f"organisation.timezone {zone} names a rule, not a place: cards and "
                      f"meetings show “{zone}” in summer as in winter; write the zone of the "
                      "organisation's city, e.g. Europe/Berlin")
+    # A person's language for someone app.yaml lists nowhere else: a mistyped id, most
+    # likely (U01VKWEBR for U01VKWEBER), taken without a word.
+    strangers = sorted(set(loaded.locale_overrides()) - loaded.known_users())
+    if strangers:
+        notes.append(f"people: {', '.join(strangers)} "
+                     f"{'is' if len(strangers) == 1 else 'are'} listed under no department "
+                     "or role; check the id (copied from their Slack profile)")
     # Holidays are days, not rules: a list with none still ahead counts none of next
     # year's, and nothing said so.
     today = datetime.now(loaded.organisation.zone).date()

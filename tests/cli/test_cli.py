@@ -131,6 +131,18 @@ def test_config_check_notes_a_time_zone_that_names_no_place(cli, tmp_path):
         "city, e.g. Europe/Berlin"]
 
 
+def test_config_check_notes_a_persons_language_for_an_id_listed_nowhere(cli, tmp_path):
+    # U01SALESAMX for U01SALESAMY: accepted, and Amy's language was never set.
+    typo = tmp_path / "app.yaml"
+    typo.write_text((ROOT / "app.yaml").read_text() + "people:\n  U01SALESAMX: {locale: "
+                    "zh-CN}\n  U01SALESAMY: {locale: zh-CN}\n", encoding="utf-8")
+    result = cli("config", "check", str(typo))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        f"{typo}: note: people: U01SALESAMX is listed under no department or role; check the "
+        "id (copied from their Slack profile)"]
+
+
 def test_config_check_notes_a_route_no_alert_can_match_and_passes(cli, tmp_path):
     """Legal waited for critical contract alerts, which are a warning at most; refused,
     a configuration that turned large invoices off would not have started at all."""
