@@ -52,15 +52,17 @@ def config_check(path: Path | None) -> None:
                   "Routing).", markup=False, soft_wrap=True)
     for note in unmatched_routes(loaded.alerts, loaded.aging.buckets):
         out.print(f"{path}: note: {note}", markup=False, soft_wrap=True)
-    for note in _defaults_missing(loaded):
+    for note in _notes(loaded):
         out.print(f"{path}: note: {note}", markup=False, soft_wrap=True)
 
 
-def _defaults_missing(loaded: AppConfig) -> list[str]:
-    """The settings left out whose default names a department or a role app.yaml does
-    not have (a written one that is not there is a problem of its own): valid, and found
-    out only when the weekly report failed, an account sent to legal stayed with its
-    collector, or a request was refused at filing."""
+def _notes(loaded: AppConfig) -> list[str]:
+    """What is valid and yet most likely not meant, each found out before only when it
+    bit: a setting left out whose default names a department or a role app.yaml does not
+    have (the weekly report failed, an account sent to legal stayed with its collector, a
+    request was refused at filing), a time zone that is a rule, a person listed nowhere
+    else, holidays with none ahead. (A written one that is not there is a problem of its
+    own.)"""
     notes = []
     if loaded.reports.post_to not in loaded.departments:
         notes.append(f"reports.post_to is not given, and the weekly report goes to "
