@@ -19,13 +19,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_datetime, format_time, get_datetime_format
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_time,
+    get_datetime_format,
+    get_timezone_name,
+)
 from babel.numbers import (
     format_currency,
     format_decimal,
@@ -104,6 +110,22 @@ def babel_locale(tag: str) -> Locale:
         return Locale.parse("en_US")
 
 
+# As China says it (CLDR's 中国时间 is what a map would say).
+_ZONES_IN_CHINESE = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间",
+                     "Asia/Harbin": "北京时间", "PRC": "北京时间"}
+
+
+@cache
+def _zone_in_chinese(zone: str) -> str:
+    if zone in _ZONES_IN_CHINESE:
+        return _ZONES_IN_CHINESE[zone]
+    try:
+        named = get_timezone_name(zone, locale="zh_Hans_CN")
+    except (LookupError, ValueError):
+        return zone
+    return zone if "未知" in named else named
+
+
 @dataclass(frozen=True)
 class Translator:
     """The words and formats of one locale. ``_`` and ``ngettext`` are the names pybabel
@@ -134,6 +156,14 @@ class Translator:
             text += part
         return text
 
+    def zone_name(self, zone: str) -> str:
+        """A time zone as this reader names it: 北京时间 or 香港时间 for a Chinese reader
+        ("截至 2026年12月6日（Asia/Shanghai）" read as a setting), its IANA name for
+        everyone else (what app.yaml and the admins write)."""
+        if self.locale.language != "zh":
+            return zone
+        return _zone_in_chinese(zone)
+
     def name_of(self, name: str, local: str | None) -> str:
         """A company as this reader knows it: its legal name in the local script
         (青岛海洋渔业有限公司) for a Chinese reader when the ERP has one, else its name."""
@@ -145,7 +175,9 @@ class Translator:
         return self._(", ").join(self.value(item) for item in items)
 
     def fill(self, text: str, params: Mapping[str, Any]) -> str:
-        values = {k: self.value(v) for k, v in params.items()}
+        # ``zone`` is a time zone's IANA name wherever a message takes one.
+        values = {k: self.zone_name(v) if k == "zone" and isinstance(v, str) else self.value(v)
+                  for k, v in params.items()}
         if self.locale.language == "zh":
             text = _unspaced(text, values)
         return text.format(**values)

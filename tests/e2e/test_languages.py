@@ -60,7 +60,7 @@ def test_the_same_card_in_chinese_and_in_english_in_one_channel(bilingual):
         f"*账龄*  `未到期` {amounts[0]}  ·  `1-30 天` {amounts[1]}  ·  `31-60 天` {amounts[2]}  ·  "
         f"`61-90 天` {amounts[3]}  ·  `90+ 天` {amounts[4]}")
     assert chinese.blocks[3]["elements"][0]["text"] == (
-        f"截至 2026年11月29日（Asia/Shanghai）  ·  {position.invoice_count} 张未结发票  ·  "
+        f"截至 2026年11月29日（北京时间）  ·  {position.invoice_count} 张未结发票  ·  "
         f"{position.order_count} 笔未结订单  ·  已用额度 {zh.percent(position.utilisation)}")
     # A credit manager may assign the account to a collector from the card.
     assert [b["text"]["text"] for b in chinese.buttons()] == ["分享到频道", "申请更多额度",
