@@ -88,28 +88,29 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False
             and not _RENMINBI_NAMED.search(text):
         # 元 (块) is the renminbi as mainland China writes it, but Hong Kong, Taiwan and
         # Macau write their own dollars so too: a Hong Kong rep's 5万块 was CN¥50,000.
-        value = typed.value.quantize(Decimal(1)) if typed.value == \
-            typed.value.to_integral_value() else typed.value
-        plus = "+" if text.strip().startswith("+") else ""
         raise AmountError(text, N_("“{text}”: 元 is the renminbi in mainland China, and "
                                    "the dollar where {customers}, the customer's currency, "
                                    "is spent; write the currency's code after the amount "
                                    "instead, e.g. {amount} {customers} or {amount} CNY."),
-                          customers=customers, amount=f"{plus}{value:,f}")
+                          customers=customers, amount=_example(text, typed.value))
     symbol = sign_of(text)
     if (base is not None and implied is not None and symbol in SHARED_SIGNS
             and typed.currency == implied != base
             and base in SHARED_SIGNS[symbol] and not _names_code(text, symbol)):
-        value = typed.value.quantize(Decimal(1)) if typed.value == \
-            typed.value.to_integral_value() else typed.value
-        plus = "+" if text.strip().startswith("+") else ""
         raise AmountError(text, N_("“{text}”: {sign} is both {customers} (the customer's "
                                    "currency) and {base}; write the currency's code after "
                                    "the amount instead, e.g. {amount} {customers} or "
                                    "{amount} {base}."),
                           sign=symbol, customers=implied, base=base,
-                          amount=f"{plus}{value:,f}")
+                          amount=_example(text, typed.value))
     return typed
+
+
+def _example(text: str, value: Decimal) -> str:
+    """``value`` as the ways to write it show it: whole when it is, grouped, with the +
+    typed before it."""
+    whole = value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+    return ("+" if text.strip().startswith("+") else "") + f"{whole:,f}"
 
 
 # The currencies written with 元 (块) where they are spent, besides the renminbi.

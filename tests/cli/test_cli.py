@@ -104,43 +104,30 @@ def test_config_check_notes_default_policies_naming_roles_nobody_holds(cli, tmp_
         for kind in ("limit_increase", "temporary_limit", "first_limit")]
 
 
-def test_config_check_notes_holidays_with_none_ahead(cli, tmp_path):
-    """Holidays are days: last year's list counts none of this year's, and nothing said
-    so."""
-    past = tmp_path / "app.yaml"
-    past.write_text((ROOT / "app.yaml").read_text().replace(
-        "    holidays: []", "    holidays: [2024-12-25, 2025-01-01]"), encoding="utf-8")
-    result = cli("config", "check", str(past))
-    assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1:] == [
-        f"{past}: note: approvals.working_time.holidays has no day after today (the last is "
-        "2025-01-01): deadlines and reminders count every working day from now on; add the "
-        "coming year's holidays"]
-
-
-def test_config_check_notes_a_time_zone_that_names_no_place(cli, tmp_path):
-    # CET is valid and keeps summer time, but a July card read "as of Jul 1 (CET)".
-    cet = tmp_path / "app.yaml"
-    cet.write_text((ROOT / "app.yaml").read_text().replace(
-        "timezone: Asia/Shanghai", "timezone: CET"), encoding="utf-8")
-    result = cli("config", "check", str(cet))
-    assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1:] == [
-        f"{cet}: note: organisation.timezone CET names a rule, not a place: cards and "
-        "meetings show “CET” in summer as in winter; write the zone of the organisation's "
-        "city, e.g. Europe/Berlin"]
-
-
-def test_config_check_notes_a_persons_language_for_an_id_listed_nowhere(cli, tmp_path):
+@pytest.mark.parametrize(("written", "instead", "note"), [
+    # Holidays are days: last year's list counted none of this year's, unsaid.
+    ("    holidays: []", "    holidays: [2024-12-25, 2025-01-01]",
+     "approvals.working_time.holidays has no day after today (the last is 2025-01-01): "
+     "deadlines and reminders count every working day from now on; add the coming year's "
+     "holidays"),
+    # CET keeps summer time, but a July card read "as of Jul 1 (CET)".
+    ("timezone: Asia/Shanghai", "timezone: CET",
+     "organisation.timezone CET names a rule, not a place: cards and meetings show “CET” in "
+     "summer as in winter; write the zone of the organisation's city, e.g. Europe/Berlin"),
     # U01SALESAMX for U01SALESAMY: accepted, and Amy's language was never set.
-    typo = tmp_path / "app.yaml"
-    typo.write_text((ROOT / "app.yaml").read_text() + "people:\n  U01SALESAMX: {locale: "
-                    "zh-CN}\n  U01SALESAMY: {locale: zh-CN}\n", encoding="utf-8")
-    result = cli("config", "check", str(typo))
+    ("  # holidays: [2027-01-01, 2027-02-17]\n", "people:\n  U01SALESAMX: {locale: zh-CN}\n"
+     "  U01SALESAMY: {locale: zh-CN}\n",
+     "people: U01SALESAMX is listed under no department or role; check the id (copied "
+     "from their Slack profile)")])
+def test_config_check_notes_what_is_valid_and_most_likely_not_meant(cli, tmp_path, written,
+                                                                    instead, note):
+    shipped = (ROOT / "app.yaml").read_text()
+    assert shipped.count(written) == 1
+    path = tmp_path / "app.yaml"
+    path.write_text(shipped.replace(written, instead), encoding="utf-8")
+    result = cli("config", "check", str(path))
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1:] == [
-        f"{typo}: note: people: U01SALESAMX is listed under no department or role; check the "
-        "id (copied from their Slack profile)"]
+    assert result.stdout.splitlines()[1:] == [f"{path}: note: {note}"]
 
 
 def test_config_check_notes_a_route_no_alert_can_match_and_passes(cli, tmp_path):
