@@ -405,8 +405,18 @@ def order_words(text: str) -> list[str]:
     return join_units(fold(text).split())
 
 
+# A Chinese writer parts a line's items with ， (恒生貿易，5萬港幣，PO-2): read as spaces,
+# but between two digits, where an input method's ， groups thousands (120，000).
+_CHINESE_COMMA = re.compile(r"(?<!\d)，|，(?!\d)")
+
+
+def _parted(text: str) -> str:
+    return _CHINESE_COMMA.sub(" ", text)
+
+
 def split_order(text: str) -> TypedOrder | None:
     """``None`` when no amount follows a customer."""
+    text = _parted(text)
     quoted = _quoted(text)
     if quoted is not None:
         customer, after = quoted
@@ -478,6 +488,7 @@ def _as_typed(text: str, rest: list[str]) -> str | None:
 
 def split_check(text: str) -> TypedOrder | None:
     """A check with an amount at its end, else ``None`` (a plain check)."""
+    text = _parted(text)
     quoted = _quoted(text)
     if quoted is not None:
         customer, rest = quoted

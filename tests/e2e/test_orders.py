@@ -718,6 +718,10 @@ def test_an_amount_written_as_chinese_writes_it_is_the_order(world):
     world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside 1万2千5百 PO-3")
     [order] = checks(world).values()
     assert (order.amount, order.currency, order.reference) == (Decimal(12_500), "USD", "PO-3")
+    # Its items parted with ， as Chinese writes them: it was "the amount is missing".
+    world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside，1万，PO-4")
+    assert [(o.amount, o.reference) for o in checks(world).values()] == [
+        (Decimal(12_500), "PO-3"), (Decimal(10_000), "PO-4")]
 
 
 def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(world):

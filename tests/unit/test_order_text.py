@@ -44,6 +44,10 @@ from handlers.orders.blocks import held_note
     # that the amount reader refuses, or read as meant.
     ("acme 10 000 PO-1", TypedOrder("acme", "10 000", None, "PO-1")),
     ("acme 5 million PO-3", TypedOrder("acme", "5 million", None, "PO-3")),
+    # Items parted with ， as Chinese writes them ("the amount is missing"), but ， between
+    # digits groups thousands as an input method types it.
+    ("恒生貿易有限公司，5萬港幣，PO-2", TypedOrder("恒生貿易有限公司", "5萬港幣", None, "PO-2")),
+    ("华夏物流 120，000 PO-1", TypedOrder("华夏物流", "120,000", None, "PO-1")),
     # Chinese units in either script, read as meant (百 too, as in 1万2千5百).
     ("acme 5 百", TypedOrder("acme", "5百")),
     ("acme 5 萬", TypedOrder("acme", "5萬")),
