@@ -492,8 +492,9 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
         amount = tr.money(alert.amount) if alert.amount is not None else "—"
         return f"• {erp_text(alert.subject.customer_id, SHORT_ID)} — {amount}"
     def body(name: int, id_: int, tail: str) -> str:
-        return (f"• *{_name(tr, alert, name)}* ({erp_text(alert.subject.customer_id, id_)}) — "
-                f"{tail}")
+        # The reader's brackets: （C0027） for a Chinese reader, as the digest's top has.
+        return "• " + tr._("{name} ({id})", name=f"*{_name(tr, alert, name)}*",
+                           id=erp_text(alert.subject.customer_id, id_)) + f" — {tail}"
 
     if form is Form.SHORT:
         return clip(body(SHORT_NAME, SHORT_ID, _figures(tr, alert)), COMPACT_LINE)

@@ -571,8 +571,10 @@ def test_a_thread_line_says_how_far_collecting_it_has_gone_too(
     who = f"• *{last.subject.name}* ({last.subject.customer_id}) — "
     assert mrkdwn_texts(render(lines)[1])[1].split("\n")[-1] == (
         f"{who}${amount} overdue · oldest 45 days past due · {en} · New")
+    # In the reader's brackets, as the digest's top writes them: （C0011）.
     assert mrkdwn_texts(render(lines, "zh-CN")[1])[1].split("\n")[-1] == (
-        f"{who}逾期 US${amount} · 最早一笔已逾期 45 天 · {zh} · 新增")
+        f"• *{last.subject.name}*（{last.subject.customer_id}） — 逾期 US${amount} · 最早一笔"
+        f"已逾期 45 天 · {zh} · 新增")
 
 
 def test_a_crowded_first_page_gives_up_share_menus_before_assign_collector():
