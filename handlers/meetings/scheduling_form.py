@@ -39,6 +39,7 @@ from handlers.modals import (
     select,
     submitted,
     text_input,
+    time_input,
 )
 from handlers.render import Block, plain, section
 
@@ -72,13 +73,11 @@ def _when_blocks(tr: Translator, policy: SchedulingPolicy, zone: str,
     day = date_input(DATE, tr._("Date"))
     if initial_day is not None:
         day["element"]["initial_date"] = initial_day.isoformat()
-    clock: dict[str, Any] = {"type": "timepicker"}
-    if initial_time is not None:
-        clock["initial_time"] = initial_time.strftime("%H:%M")
     hours = policy.hours
     return [
         day,
-        _input(TIME, tr._("Time"), clock, hint=tr._(
+        time_input(TIME, tr._("Time"), initial=initial_time.strftime("%H:%M")
+                   if initial_time is not None else None, hint=tr._(
             "In your time zone, {zone}. Meetings are held between {start} and {end}.",
             zone=zone, start=hours.start.strftime("%H:%M"), end=hours.end.strftime("%H:%M"))),
         select(DURATION, tr._("Duration"), durations(tr, policy),
