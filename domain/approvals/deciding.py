@@ -37,6 +37,7 @@ from domain.approvals.model import (
     RequestRecord,
     RequestState,
     TermsChange,
+    waits_until,
 )
 from domain.approvals.ports import Happened, RequestChange, Standing, owner_of, unanswered
 from domain.approvals.roles import Role
@@ -291,8 +292,14 @@ class Deciding(RequestsContext):
             customer = erp_read or uow.customers.get(customer_id)
             erp = customer.credit_limit if customer else (
                 request.current_limit or request.new_limit)
-            previous = override.limit if override else erp
             temporary = request.kind is RequestKind.TEMPORARY_LIMIT
+            # A permanent change replaces the permanent limit, not a temporary one
+            # running now, which it does not cut short: it waits for its end.
+            previous = override.limit if override else erp
+            waits = None
+            if not temporary and customer is not None:
+                previous = permanent_limit(uow, customer, today)
+                waits = waits_until(request.new_limit, override)
             # The change records the ERP's limit it replaces: it stands while the ERP
             # still exports that one (domain.approvals.model.LimitChange).
             change = store.add_limit_change(LimitChange(
@@ -305,7 +312,8 @@ class Deciding(RequestsContext):
                 "previous": None if previous is None else str(previous.amount),
                 "previous_currency": None if previous is None else previous.currency,
                 "erp_limit": str(erp.amount), "erp_currency": erp.currency,
-                "expires_on": audit_day(change.expires_on)}))
+                "expires_on": audit_day(change.expires_on),
+                "applies_from": audit_day(waits)}))
             uow.events.record(LimitChanged(
                 occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
                 limit=change.limit.amount, currency=change.limit.currency,

@@ -359,15 +359,42 @@ def effective_limit(changes: Sequence[LimitChange], day: date) -> LimitChange | 
     return temporary if temporary.limit.amount > permanent.limit.amount else permanent
 
 
+def waits_until(limit: Money, running: LimitChange | None) -> date | None:
+    """The day a permanent ``limit`` approved while ``running`` was in force takes over:
+    the day after the last of a higher temporary limit, which it does not cut short
+    (``effective_limit``); None when it applies at once."""
+    if running is None or running.expires_on is None or \
+            running.limit.currency != limit.currency or running.limit.amount <= limit.amount:
+        return None
+    return running.expires_on + timedelta(days=1)
+
+
+def _earlier(change: LimitChange, changes: Sequence[LimitChange]) -> list[LimitChange]:
+    """The changes approved before ``change`` that stood on the same ERP limit."""
+    return [c for c in changes if (c.effective_at, c.id) < (change.effective_at, change.id)
+            and change.previous is not None and stands_on(c, change.previous)]
+
+
 def limit_before(change: LimitChange, changes: Sequence[LimitChange], day: date
                  ) -> Money | None:
-    """The limit in force just before ``change`` was approved on ``day``: the change in
-    force then among the earlier ones that stood on the same ERP limit, else that ERP
-    limit (``change.previous``, which is the ERP's, not the limit it replaced)."""
-    earlier = [c for c in changes if (c.effective_at, c.id) < (change.effective_at, change.id)
-               and change.previous is not None and stands_on(c, change.previous)]
+    """The limit ``change`` replaced, approved on ``day``: for a temporary one, the limit
+    in force then; for a permanent one, the permanent limit it raised or lowered (a
+    temporary limit running then is not what it changed: it ends on its day). Else the
+    ERP's limit it stood on (``change.previous``)."""
+    earlier = _earlier(change, changes)
+    if change.kind is ChangeKind.PERMANENT:
+        earlier = [c for c in earlier if c.kind is ChangeKind.PERMANENT]
     found = effective_limit(earlier, day)
     return found.limit if found is not None else change.previous
+
+
+def applies_from(change: LimitChange, changes: Sequence[LimitChange], day: date
+                 ) -> date | None:
+    """The day a permanent ``change`` approved on ``day`` took over from a higher
+    temporary limit running then (``waits_until``); None when it applied at once."""
+    if change.kind is not ChangeKind.PERMANENT:
+        return None
+    return waits_until(change.limit, effective_limit(_earlier(change, changes), day))
 
 
 @dataclass(frozen=True)

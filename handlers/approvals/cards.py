@@ -12,7 +12,7 @@ link or ping anyone. Times are Slack date tokens, each reader sees their own zon
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta, tzinfo
+from datetime import tzinfo
 
 from domain.approvals.model import (
     KIND_TITLES,
@@ -26,6 +26,7 @@ from domain.approvals.model import (
     RequestKind,
     RequestState,
     Withdrawn,
+    waits_until,
 )
 from domain.approvals.ports import Standing
 from domain.exposure import CreditPosition
@@ -374,11 +375,11 @@ def effect(tr: Translator, request: CreditRequest, running: LimitChange | None =
                     day=request.expires_on or "-")
     if request.kind in LIMIT_KINDS and request.new_limit is not None:
         new = request.new_limit
-        if running is not None and running.expires_on is not None and \
-                running.limit.currency == new.currency and running.limit.amount > new.amount:
+        day = waits_until(new, running)
+        if running is not None and day is not None:
             return tr._("The new limit of {limit} applies from {day}, once the temporary "
-                        "limit of {temporary} ends.", limit=new,
-                        day=running.expires_on + timedelta(days=1), temporary=running.limit)
+                        "limit of {temporary} ends.", limit=new, day=day,
+                        temporary=running.limit)
         return tr._("The new limit of {limit} applies now.", limit=new)
     if request.kind is RequestKind.ORDER_RELEASE:
         return tr._("Order {order} is released.", order=request_order(request, tr))

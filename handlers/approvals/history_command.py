@@ -4,6 +4,7 @@ and the limits approved for it, newest first."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,11 +20,11 @@ from domain.approvals.model import (
     RequestRecord,
     RequestState,
     Withdrawn,
+    applies_from,
     limit_before,
 )
 from domain.approvals.use_cases import CreditRequests
 from domain.errors import CustomerLookupError
-from domain.money import Money
 from domain.orders.model import OrderCheck, OrderState
 from domain.orders.typed import unquoted
 from handlers.approvals.cards import ANSWERED_QUESTION, quoted
@@ -116,9 +117,7 @@ def _history(context_: BoltContext, rest: str) -> Message:
     # Who a stand-in approved a limit for, as the request's own line says it.
     stood_in = {(r.request.id, d.decided_by): d.on_behalf_of for r in found.requests
                 for d in r.decisions if d.on_behalf_of and d.outcome is Outcome.APPROVED}
-    lines = [_change(c, limit_before(c, changes, c.effective_at.astimezone(
-                 deps.requests.zone).date()), deps.requests, tr,
-                 stood_in.get((c.request_id, c.approved_by)))
+    lines = [_change(c, changes, deps.requests, tr, stood_in.get((c.request_id, c.approved_by)))
              for c in changes[:CHANGES_SHOWN]]
     tail: list[Block] = []
     if found.held_orders:
@@ -281,9 +280,11 @@ def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
     return "• " + line
 
 
-def _change(change: LimitChange, previous: Money | None, requests: CreditRequests,
+def _change(change: LimitChange, changes: Sequence[LimitChange], requests: CreditRequests,
             tr: Translator, on_behalf_of: str | None = None) -> str:
-    """``previous``: the limit in force before it (``model.limit_before``)."""
+    """``changes``: the customer's, which say what ``change`` replaced and when it applied."""
+    day = change.effective_at.astimezone(requests.zone).date()
+    previous = limit_before(change, changes, day)
     before = tr.money(previous) if previous else "—"
     who = approver(tr, change.approved_by, on_behalf_of)
     line = "• " + tr._("{when}: {before} → {after}, approved by {who} (request "
@@ -293,6 +294,11 @@ def _change(change: LimitChange, previous: Money | None, requests: CreditRequest
     # Joined in one message each: Chinese joins them with its own punctuation.
     if change.kind is ChangeKind.TEMPORARY and change.expires_on is not None:
         line = tr._("{line} temporary, through {day}", line=line, day=change.expires_on)
+    waited = applies_from(change, changes, day)
+    if waited is not None:
+        line = tr._("{line}, in force from {day}, the day after the temporary limit running "
+                    "then",
+                    line=line, day=waited)
     if change.overtaken_at is not None:
         # Else the line reads as the limit in force, though the ERP's replaced it.
         line = tr._("{line}; the ERP's limit replaced it on {day}", line=line,

@@ -37,10 +37,10 @@ def reverted_text(tr: Translator, reverted: Reverted, *, to: str) -> str:
                     "stands until the ERP changes it.", **params)
     elif to == ASKED:
         text = tr._("The temporary limit of {limit} you asked for {customer} ended on "
-                    "{day}; its limit is {now} again.", **params)
+                    "{day}; its limit is now {now}.", **params)
     else:
         text = tr._("The temporary limit of {limit} for {customer} ended on {day}; its "
-                    "limit is {now} again.", **params)
+                    "limit is now {now}.", **params)
     text = ":information_source: " + text
     if to == STANDS_IN:
         text = tr.sentences(text, tr._("Nobody owns this account in the ERP, so the credit "

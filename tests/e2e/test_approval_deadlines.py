@@ -144,11 +144,11 @@ def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(worl
         assert deadlines.run(after + timedelta(minutes=15))["reverted"] == 0
     assert deadlines.dms("U01SALESCHO")[-1] == (
         ":information_source: The temporary limit of $150,000.00 for Acme Packaging ended "
-        "on Dec 31, 2026; its limit is $100,000.00 again.")
+        "on Dec 31, 2026; its limit is now $100,000.00.")
     # The rep who asked for it planned on it too: told as well, once.
     assert [dm for dm in deadlines.dms(SALES) if "ended on" in dm] == [
         ":information_source: The temporary limit of $150,000.00 you asked for Acme "
-        "Packaging ended on Dec 31, 2026; its limit is $100,000.00 again."]
+        "Packaging ended on Dec 31, 2026; its limit is now $100,000.00."]
     [entry] = deadlines.audit("limits.reverted")
     assert (entry.actor, entry.subject) == ("creditbot", "C0002")
     assert entry.details["told"] == "U01SALESCHO"
@@ -185,7 +185,7 @@ def test_a_temporary_limit_the_erp_overtook_is_not_said_to_give_way_to_the_old_o
     # In Chinese, with its own punctuation (a space after "）" and a "; " stood out).
     with world.services.uow() as uow:
         [overtaken] = uow.credit_requests.limit_changes("C0002")
-    line = history_line(overtaken, None, SimpleNamespace(zone=zone), translator("zh-CN"))
+    line = history_line(overtaken, [overtaken], SimpleNamespace(zone=zone), translator("zh-CN"))
     assert overtaken.overtaken_at is not None
     replaced = translator("zh-CN").date(overtaken.overtaken_at.astimezone(zone).date())
     assert line.endswith("（申请 #1），临时额度，有效期至 2026年12月31日；ERP 的额度已于 "
@@ -346,7 +346,7 @@ def test_a_temporary_limits_end_is_told_in_the_language_slack_gave_the_owner(wor
         assert deadlines.run(after)["reverted"] == 1
     assert deadlines.dms(owner)[-1] == (
         ":information_source: Acme Packaging 的临时额度 US$150,000.00 已于 2026年12月31日到期；"
-        "其额度恢复为 US$100,000.00。")
+        "其额度现为 US$100,000.00。")
 
 
 def test_a_delegation_that_starts_later_brings_its_cards_on_its_first_day(world, deadlines):

@@ -525,6 +525,20 @@ def test_a_permanent_limit_below_a_running_temporary_one_says_when_it_applies(
         f"Acme Packaging by <@{SALES}> is approved. {applies}")
     check = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging")
     assert "*Credit limit*\n$200,000.00" in check.texts()
+    # The record says what was raised, and from when: the audit log and the history
+    # read "$200,000.00 → $120,000.00" approved today, a cut that took effect at once.
+    [change, _] = audit(world, "limits.changed")
+    assert (Decimal(change.details["limit"]), Decimal(change.details["previous"]),
+            change.details["applies_from"]) == (120000, 100000, "2026-12-20")
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002")
+    limit_lines = [line for text in history.texts() for line in text.split("\n")
+                   if line.startswith("• ") and "→" in line]
+    assert limit_lines == [
+        f"• {when(world, permanent, 2)}: $100,000.00 → $120,000.00, approved by "
+        f"<@{FINANCE_DIRECTOR}> (request #{permanent}), in force from Dec 20, 2026, the "
+        "day after the temporary limit running then",
+        f"• {when(world, temporary, 2)}: $100,000.00 → $200,000.00, approved by "
+        f"<@{FINANCE_DIRECTOR}> (request #{temporary}) temporary, through Dec 19, 2026"]
 
 
 def test_the_new_limit_reaches_no_owner_app_yaml_does_not_open_credit_data_to(

@@ -280,7 +280,7 @@ def test_every_level_in_turn_then_the_limit_takes_effect_in_creditbots_own_table
     assert uow.audit.entries[-1].details == {
         "request": 1, "kind": "permanent", "limit": "200000.00", "currency": "USD",
         "previous": "100000", "previous_currency": "USD", "erp_limit": "100000",
-        "erp_currency": "USD", "expires_on": None}
+        "erp_currency": "USD", "expires_on": None, "applies_from": None}
     assert [e.name for e in uow.events.recorded] == [
         "requests.filed", "requests.level_approved", "requests.level_approved",
         "limits.changed"]
