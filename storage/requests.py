@@ -24,6 +24,12 @@ log = logging.getLogger("creditbot.requests")
 KEEP = timedelta(days=1)
 # Each process prunes at most this often, off the request path.
 PRUNE_EVERY_SECONDS = 600.0
+# A claim runs before Slack's request is answered (bot.web), so it may not take the
+# serving statements' 5 s: a table locked on PostgreSQL held every click and event past
+# Slack's 3 s. Past this its connection is cut (storage.stall_guard) and the delivery is
+# processed as new, as when the database cannot be reached; SQLite's writers' gate has
+# its own bound.
+CLAIM_SECONDS = 1.0
 
 # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL): a repeat inserts no row, without
 # an error in the server's log for every retry.
@@ -83,7 +89,7 @@ class ProcessedRequests:
             if self._postgres:
                 driver.autocommit = True  # type: ignore[union-attr]
             try:
-                with guard_of(self.engine).watching(raw.dbapi_connection):
+                with guard_of(self.engine).watching(raw.dbapi_connection, CLAIM_SECONDS):
                     cursor = raw.cursor()
                     cursor.execute(self._sql, (key, self._stamp(seen_at)))
                     claimed: bool = cursor.rowcount == 1
@@ -93,9 +99,13 @@ class ProcessedRequests:
                 # was writable again: every command that records answered "not
                 # answering" while /healthz said 200.
                 let_go_if_read_only(self.engine, error)
+                if getattr(driver, "closed", False):
+                    # Cut off (CLAIM_SECONDS): not back to the pool, whose reset of it
+                    # would log a traceback.
+                    raw.invalidate()
                 raise
             finally:
-                if self._postgres:
+                if self._postgres and not getattr(driver, "closed", False):
                     driver.autocommit = False  # type: ignore[union-attr]
         finally:
             # Back to the pool; SQLite's connections run in autocommit already (the

@@ -117,3 +117,27 @@ def test_on_sqlite_a_claim_waits_its_turn_with_the_orders_writes(database_url):
         started = time.monotonic()
         assert ProcessedRequests(engine).claim("trigger:1.2.gated", NOW) is True
         assert time.monotonic() - started >= 0.2
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_a_claim_waits_at_most_a_second_for_a_locked_table(database_url, caplog):
+    # It runs before Slack is answered: held by the serving statements' 5 s timeout, a
+    # click or event on a locked table was answered after Slack's 3 s.
+    engine = make_engine(database_url, statement_timeout=5.0)
+    locker = make_engine(database_url)
+    deliveries = ProcessedRequests(engine)
+    try:
+        with locker.connect() as holder:
+            holder.exec_driver_sql("LOCK TABLE processed_requests IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            with pytest.raises(processed.ClaimFailed):
+                deliveries.claim("trigger:1.2.locked", NOW)
+            assert time.monotonic() - started < processed.CLAIM_SECONDS + 1.0
+            holder.rollback()
+        # The lock gone, the next claim takes another connection and is recorded.
+        assert deliveries.claim("trigger:1.2.after", NOW) is True
+        assert deliveries.claim("trigger:1.2.after", NOW) is False
+        assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    finally:
+        engine.dispose()
+        locker.dispose()
