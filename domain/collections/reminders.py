@@ -155,15 +155,18 @@ class CollectionsJob:
                 self.day.notices.promise_kept(uow.outbox, promise, customer, collector)
             # Derived, not reset to open: a dispute or a legal case still open wins. A
             # promise kept on an account with nothing overdue left takes its day off the
-            # next step (nobody is to be reminded of money that came); with money still
-            # overdue the step stays due, for the collector to follow up the rest.
+            # next step (nobody is to be reminded of money that came). With money still
+            # overdue the step is today's, for the collector to follow up the rest: left
+            # on the promise's day, reminded already, nobody was reminded again.
             if assignment is not None:
                 status = status_of(uow, promise.customer_id)
                 follow_up = assignment.next_action_on
-                if verdict is Verdict.KEPT and follow_up == promise.due_on \
-                        and not owes_overdue(
-                            uow.receivables.open_invoices([promise.customer_id]), today):
-                    follow_up = None
+                if follow_up == promise.due_on:
+                    if owes_overdue(uow.receivables.open_invoices([promise.customer_id]),
+                                    today):
+                        follow_up = today
+                    elif verdict is Verdict.KEPT:
+                        follow_up = None
                 if (status, follow_up) != (assignment.status, assignment.next_action_on):
                     uow.collections.save_assignment(replace(
                         assignment, status=status, next_action_on=follow_up))

@@ -359,6 +359,11 @@ def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
     assert uow.collections.promises("C2")[0].state is PromiseState.BROKEN
     assert uow.collections.open_assignment("C2").status is AssignmentStatus.OPEN
     assert [e.action for e in uow.audit.entries].count("collections.promise_broken") == 1
+    # The money still overdue, following it up is the step of the day the promise broke:
+    # left on the promise's day, reminded on it, nobody was reminded of the account again.
+    assert uow.collections.open_assignment("C2").next_action_on == TODAY + timedelta(days=6)
+    assert [c for c in notices.calls if c[0] == "nudge"] == [
+        ("nudge", ("C2",)), ("nudge", ("C2",))]
 
 
 def test_a_promise_before_the_collectors_own_next_step_says_the_step_moved(
