@@ -30,6 +30,12 @@ log = logging.getLogger("creditbot.after_form")
 PAUSES_SECONDS = (5.0, 20.0, 60.0, 180.0)
 
 
+def in_channel(channel: str | None) -> str | None:
+    """``channel``, where a form was opened, unless it is a direct message: there the
+    answer is a message the person keeps rather than one gone when Slack reloads."""
+    return channel if channel and not channel.startswith("D") else None
+
+
 def tell(context: BoltContext, text: str, blocks: list[dict[str, Any]] | None = None, *,
          beside: str | None = None) -> None:
     """Shows ``text`` to the person who submitted the form: beside ``beside`` (the

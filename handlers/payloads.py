@@ -18,6 +18,14 @@ from domain.zones import is_zone_name
 
 # An ERP id (a customer's, an invoice's) as the imports take it: any of them comes back.
 ERP_ID = f"^{ID_PATTERN}$"
+# A conversation's id as Slack writes it: where a form was opened, for its answer.
+CHANNEL_ID = r"^[CDG][A-Z0-9]{2,20}$"
+
+
+def opened_in(body: dict[str, Any]) -> str | None:
+    """The conversation a button was pressed in (a form's answer goes beside it)."""
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
 
 
 def _a_zone(name: str) -> str:

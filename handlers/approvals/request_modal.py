@@ -40,7 +40,7 @@ from handlers.modals import (
     submitted,
     text_input,
 )
-from handlers.payloads import ActionValue
+from handlers.payloads import CHANNEL_ID, ActionValue, opened_in
 from handlers.registry import Submitted
 from handlers.render import section
 
@@ -55,7 +55,7 @@ class RequestForm(ActionValue):
     """Where the modal was opened, for the confirmation (never trusted for access:
     the use case checks the person again)."""
 
-    channel: str | None = Field(default=None, pattern=r"^[CDG][A-Z0-9]{2,20}$")
+    channel: str | None = Field(default=None, pattern=CHANNEL_ID)
     # The word the form's command was typed as (申请): the commands its errors and its
     # confirmation name are written the same way (`/credit 我的申请`).
     typed: str | None = Field(default=None, max_length=40)
@@ -138,8 +138,7 @@ def form_word(context: BoltContext) -> str | None:
 
 def on_request_more(body: dict[str, Any], context: BoltContext) -> None:
     """The check card's *Request more credit*: the modal, with the card's customer."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id")
+    channel = opened_in(body)
     open_request_modal(context, str(body.get("trigger_id") or ""), channel=channel,
                        customer=context["payload"].id)
 

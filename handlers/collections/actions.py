@@ -21,12 +21,14 @@ from handlers.collections.blocks import (
     RESOLVE,
     RESOLVE_OLDEST,
     AccountValue,
+    DisputeFormValue,
     DisputeValue,
     PageValue,
 )
 from handlers.collections.collect import on_more
 from handlers.deps import Deps
 from handlers.modals import open_modal
+from handlers.payloads import opened_in
 from handlers.registry import Action
 
 
@@ -43,21 +45,24 @@ def _account(context: BoltContext) -> AccountForm:
 
 def on_log(body: dict[str, Any], context: BoltContext) -> None:
     _open(body, context, modals.log_view(context["tr"], _account(context),
-                                         context["member"].user_id))
+                                         context["member"].user_id, opened_in(body)))
 
 
 def on_promise(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, modals.promise_view(context["tr"], _account(context)))
+    _open(body, context, modals.promise_view(context["tr"], _account(context),
+                                             opened_in(body)))
 
 
 def on_dispute(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     _open(body, context, modals.dispute_view(context["tr"], _account(context),
-                                             dict(deps.collecting.departments)))
+                                             dict(deps.collecting.departments),
+                                             opened_in(body)))
 
 
 def on_legal(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, modals.legal_view(context["tr"], _account(context)))
+    _open(body, context, modals.legal_view(context["tr"], _account(context),
+                                           opened_in(body)))
 
 
 def on_resolve(body: dict[str, Any], context: BoltContext) -> None:
@@ -76,7 +81,8 @@ def on_resolve_oldest(body: dict[str, Any], context: BoltContext) -> None:
 
 def _resolve_form(body: dict[str, Any], context: BoltContext, dispute: Dispute) -> None:
     deps: Deps = context["deps"]
-    value = DisputeValue(customer=dispute.customer_id, dispute=dispute.id)
+    value = DisputeFormValue(customer=dispute.customer_id, dispute=dispute.id,
+                             channel=opened_in(body))
     _open(body, context, modals.resolve_view(
         context["tr"], value, deps.collecting.customer_names(dispute.customer_id), dispute,
         ZoneInfo(deps.timezone)))
@@ -87,7 +93,7 @@ def on_outcome(body: dict[str, Any], context: BoltContext) -> None:
     customer = context["payload"].customer
     deps.collecting.may_record_legal_outcome(context["member"], customer)
     _open(body, context, modals.outcome_view(
-        context["tr"], customer, deps.collecting.customer_names(customer)))
+        context["tr"], customer, deps.collecting.customer_names(customer), opened_in(body)))
 
 
 ACTIONS = (

@@ -21,7 +21,7 @@ from handlers.deps import Deps
 from handlers.errors import explain
 from handlers.i18n import N_, Translator
 from handlers.modals import modal, open_modal, submitted, user_input
-from handlers.payloads import ERP_ID, ActionValue
+from handlers.payloads import CHANNEL_ID, ERP_ID, ActionValue, opened_in
 from handlers.registry import Submitted
 from handlers.render import Message, erp_text, mention, message, section
 
@@ -148,7 +148,7 @@ class AssignForm(ActionValue):
     trusted for access: the use case checks the person again."""
 
     customer: str = Field(pattern=ERP_ID)
-    channel: str | None = Field(default=None, pattern=r"^[CDG][A-Z0-9]{2,20}$")
+    channel: str | None = Field(default=None, pattern=CHANNEL_ID)
 
 
 def assign_view(tr: Translator, form: AssignForm, customer_name: str,
@@ -178,8 +178,7 @@ def on_assign_collector(body: dict[str, Any], context: BoltContext) -> None:
             deps.assignments.rules.assigners))), tr))
         return
     customer_id = context["payload"].id
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id")
+    channel = opened_in(body)
     customer = deps.assignments.customer(member, customer_id)
     form = AssignForm(customer=customer.customer_id, channel=channel)
     current = deps.assignments.assignment_of(member, customer.customer_id)

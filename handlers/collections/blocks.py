@@ -19,7 +19,7 @@ from domain.text import Listed
 from handlers.check.blocks import bucket_label
 from handlers.i18n import N_, Translator
 from handlers.meetings.followup_blocks import worklist_tasks
-from handlers.payloads import ERP_ID, ActionValue
+from handlers.payloads import CHANNEL_ID, ERP_ID, ActionValue
 from handlers.render import (
     SECTION_TEXT,
     Block,
@@ -75,6 +75,19 @@ class AccountValue(ActionValue):
 class DisputeValue(ActionValue):
     customer: str = Field(pattern=ERP_ID)
     dispute: int = Field(strict=True, ge=1, le=2**31 - 1)
+
+
+class AccountFormValue(AccountValue):
+    """A collections form's metadata: the account, and where the button that opened it
+    was pressed (its answer goes there, else by direct message)."""
+
+    channel: str | None = Field(default=None, pattern=CHANNEL_ID)
+
+
+class DisputeFormValue(DisputeValue):
+    """The *Resolve* form's metadata: the dispute, and where it was opened."""
+
+    channel: str | None = Field(default=None, pattern=CHANNEL_ID)
 
 
 class PageValue(ActionValue):

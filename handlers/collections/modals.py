@@ -32,11 +32,12 @@ from domain.days import upcoming_day_problem
 from domain.errors import FormRefused
 from domain.money import Money
 from domain.text import as_written
-from handlers.after_form import tell
+from handlers.after_form import in_channel, tell
 from handlers.collections.blocks import (
     KINDS,
     OUTCOME_LENGTH,
-    AccountValue,
+    AccountFormValue,
+    DisputeFormValue,
     DisputeValue,
     customer_label,
     invoices_text,
@@ -80,10 +81,13 @@ def _open_invoices(tr: Translator, form: AccountForm) -> Any:
     return section("*" + tr._("Open invoices") + "*\n" + "\n".join(lines))
 
 
-def log_view(tr: Translator, form: AccountForm, viewer: str | None = None) -> dict[str, Any]:
+def log_view(tr: Translator, form: AccountForm, viewer: str | None = None,
+             channel: str | None = None) -> dict[str, Any]:
+    """``channel``: where it was opened, for its answer (each view here takes it)."""
     kinds = [option(k.value, tr._(KINDS[k])) for k in ActionKind]
     customer = form.customer_id
-    return modal(LOG_VIEW, AccountValue(customer=customer), title=tr._("Log action"),
+    return modal(LOG_VIEW, AccountFormValue(customer=customer, channel=channel),
+                 title=tr._("Log action"),
                  submit=tr._("Save"), close=tr._("Cancel"), blocks=[
                      _title(tr, customer, form.name, form.name_local),
                      select(KIND, tr._("What you did"), kinds, initial=ActionKind.CALL.value),
@@ -97,9 +101,11 @@ def log_view(tr: Translator, form: AccountForm, viewer: str | None = None) -> di
                  ])
 
 
-def promise_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
+def promise_view(tr: Translator, form: AccountForm, channel: str | None = None
+                 ) -> dict[str, Any]:
     customer = form.customer_id
-    return modal(PROMISE_VIEW, AccountValue(customer=customer), title=tr._("Promise to pay"),
+    return modal(PROMISE_VIEW, AccountFormValue(customer=customer, channel=channel),
+                 title=tr._("Promise to pay"),
                  submit=tr._("Save"), close=tr._("Cancel"), blocks=[
                      _title(tr, customer, form.name, form.name_local),
                      _open_invoices(tr, form),
@@ -121,8 +127,8 @@ def _amount_hint(tr: Translator, currency: str | None) -> str:
                 currency=currency)
 
 
-def dispute_view(tr: Translator, form: AccountForm, departments: dict[str, str]
-                 ) -> dict[str, Any]:
+def dispute_view(tr: Translator, form: AccountForm, departments: dict[str, str],
+                 channel: str | None = None) -> dict[str, Any]:
     customer = form.customer_id
     choices = [option(key, name) for key, name in departments.items()]
     blocks = [
@@ -136,13 +142,16 @@ def dispute_view(tr: Translator, form: AccountForm, departments: dict[str, str]
     if choices:
         blocks.append(select(DEPARTMENT, tr._("Department that resolves it"), choices))
     blocks.append(user_input(OWNER, tr._("Owner in that department"), optional=True))
-    return modal(DISPUTE_VIEW, AccountValue(customer=customer), title=tr._("Dispute"),
+    return modal(DISPUTE_VIEW, AccountFormValue(customer=customer, channel=channel),
+                 title=tr._("Dispute"),
                  submit=tr._("Open dispute"), close=tr._("Cancel"), blocks=blocks)
 
 
-def legal_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
+def legal_view(tr: Translator, form: AccountForm, channel: str | None = None
+               ) -> dict[str, Any]:
     customer = form.customer_id
-    return modal(LEGAL_VIEW, AccountValue(customer=customer), title=tr._("Escalate to legal"),
+    return modal(LEGAL_VIEW, AccountFormValue(customer=customer, channel=channel),
+                 title=tr._("Escalate to legal"),
                  submit=tr._("Escalate"), close=tr._("Cancel"), blocks=[
                      _title(tr, customer, form.name, form.name_local),
                      section(tr._("The account's history goes to the legal channel and "
@@ -152,7 +161,7 @@ def legal_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
                  ])
 
 
-def resolve_view(tr: Translator, value: DisputeValue, name: tuple[str, str | None],
+def resolve_view(tr: Translator, value: DisputeFormValue, name: tuple[str, str | None],
                  dispute: Dispute, zone: tzinfo) -> dict[str, Any]:
     # Pressed on the worklist, which of the account's disputes it is was nowhere said.
     which = tr._("Dispute over {invoices}, opened on {day} by <@{who}>: {reason}",
@@ -167,9 +176,9 @@ def resolve_view(tr: Translator, value: DisputeValue, name: tuple[str, str | Non
                  ])
 
 
-def outcome_view(tr: Translator, customer: str, name: tuple[str, str | None]
-                 ) -> dict[str, Any]:
-    return modal(OUTCOME_VIEW, AccountValue(customer=customer),
+def outcome_view(tr: Translator, customer: str, name: tuple[str, str | None],
+                 channel: str | None = None) -> dict[str, Any]:
+    return modal(OUTCOME_VIEW, AccountFormValue(customer=customer, channel=channel),
                  title=tr._("Legal outcome"), submit=tr._("Record"), close=tr._("Cancel"),
                  blocks=[_title(tr, customer, *name),
                          text_input(OUTCOME, tr._("Outcome"), multiline=True,
@@ -210,8 +219,9 @@ def _named(deps: Deps, customer_id: str, tr: Translator) -> str:
 
 
 def _done(context: BoltContext, text: str) -> Callable[[], None]:
-    """The confirmation, by direct message once the form closed."""
-    return lambda: tell(context, text)
+    """The confirmation once the form closed: beside where it was opened, else (or
+    when the bot is not there) by direct message."""
+    return lambda: tell(context, text, beside=in_channel(context["metadata"].channel))
 
 
 def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -441,10 +451,10 @@ def submit_outcome(view: dict[str, Any], context: BoltContext) -> Submitted:
 
 
 VIEWS = (
-    View(LOG_VIEW, AccountValue, submit_log),
-    View(PROMISE_VIEW, AccountValue, submit_promise),
-    View(DISPUTE_VIEW, AccountValue, submit_dispute),
-    View(LEGAL_VIEW, AccountValue, submit_legal),
-    View(RESOLVE_VIEW, DisputeValue, submit_resolve),
-    View(OUTCOME_VIEW, AccountValue, submit_outcome),
+    View(LOG_VIEW, AccountFormValue, submit_log),
+    View(PROMISE_VIEW, AccountFormValue, submit_promise),
+    View(DISPUTE_VIEW, AccountFormValue, submit_dispute),
+    View(LEGAL_VIEW, AccountFormValue, submit_legal),
+    View(RESOLVE_VIEW, DisputeFormValue, submit_resolve),
+    View(OUTCOME_VIEW, AccountFormValue, submit_outcome),
 )

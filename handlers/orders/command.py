@@ -34,6 +34,7 @@ from handlers.errors import explain, retyped
 from handlers.i18n import N_
 from handlers.orders.blocks import customer_name, release_button, verdict_message
 from handlers.orders.payloads import ReleaseValue
+from handlers.payloads import opened_in
 from handlers.render import Message, erp_text, message, section
 
 NUMBER_IN_THE_NAME = N_("“{words}” begins the name of {customer}: put the name in quotes, "
@@ -154,8 +155,7 @@ def on_request_release(body: dict[str, Any], context: BoltContext) -> None:
     if refused is not None:  # said at the press, not after the form is filled in
         context["reply"](explain(refused, context["tr"]))
         return
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id")
+    channel = opened_in(body)
     try:
         named = deps.requests.customer(context["member"], pressed.customer)
     except DomainError as gone:  # removed by an import since the reply was shown

@@ -17,6 +17,7 @@ from handlers.deps import Deps
 from handlers.errors import explain
 from handlers.i18n import Translator
 from handlers.modals import modal, open_modal, option, select, submitted, text_input
+from handlers.payloads import opened_in
 from handlers.registry import Submitted
 from handlers.render import section
 from handlers.sharing.payloads import SHARE_VIEW, CardValue, ShareForm
@@ -27,11 +28,6 @@ log = logging.getLogger("creditbot.sharing")
 
 CHANNEL = "channel"
 NOTE = "note"
-
-
-def _origin(body: dict[str, Any]) -> str | None:
-    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id")
 
 
 def on_share_card(body: dict[str, Any], context: BoltContext) -> None:
@@ -49,7 +45,7 @@ def on_share_card(body: dict[str, Any], context: BoltContext) -> None:
                               "shared. A credit manager can open one "
                               "(access.credit_data.share_channels in app.yaml)."))
         return
-    form = ShareForm(kind=pressed.kind, id=pressed.id, origin=_origin(body))
+    form = ShareForm(kind=pressed.kind, id=pressed.id, origin=opened_in(body))
     view = modal(SHARE_VIEW, form, title=tr._("Share card"), submit=tr._("Share"),
                  close=tr._("Cancel"), blocks=[
                      section(tr._("The card is posted with its figures as they are when "

@@ -103,10 +103,10 @@ def test_a_temporary_limits_end_and_a_new_limit_approved_at_once_end_on_the_new_
         settled()
         deadlines.run(after + timedelta(minutes=1))
     told = [text for text in deadlines.dms(OWNER)
-            if "Acme Packaging" in text and ("again" in text or "applies now" in text)]
+            if "Acme Packaging" in text and ("ended on" in text or "applies now" in text)]
     assert told[-1].endswith("The new limit of $200,000.00 applies now."), told
     [reverted] = deadlines.audit("limits.reverted")
-    said = "$100,000.00 again" in told[-2]
+    said = "its limit is now $100,000.00." in told[-2]
     assert Decimal(reverted.details["limit_now"]) == (100_000 if said else 200_000)
 
 

@@ -19,7 +19,13 @@ from handlers.approvals.request_modal import RequestForm
 from handlers.approvals.requests_list import RequestValue
 from handlers.check.payloads import SubjectValue
 from handlers.collections.assign import AssignForm
-from handlers.collections.blocks import AccountValue, DisputeValue, PageValue
+from handlers.collections.blocks import (
+    AccountFormValue,
+    AccountValue,
+    DisputeFormValue,
+    DisputeValue,
+    PageValue,
+)
 from handlers.meetings.followup_payloads import MinutesValue, TaskValue
 from handlers.meetings.rsvp_payloads import MeetingValue
 from handlers.meetings.scheduling_payloads import FormValue, ListedMeeting
@@ -41,6 +47,8 @@ EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001"),
             AssignForm: AssignForm(customer="C0001"),
             AccountValue: AccountValue(customer="C0001"), PageValue: PageValue(page=2),
             DisputeValue: DisputeValue(customer="C0001", dispute=1),
+            AccountFormValue: AccountFormValue(customer="C0001"),
+            DisputeFormValue: DisputeFormValue(customer="C0001", dispute=1),
             CardValue: CardValue(kind="customer", id="C0001"),
             ShareForm: ShareForm(kind="customer", id="C0001"),
             MinutesValue: MinutesValue(meeting=1), TaskValue: TaskValue(task=1),
