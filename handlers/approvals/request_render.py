@@ -218,18 +218,19 @@ def _may_expire_first(request: CreditRequest, requests: CreditRequests, tr: Tran
     last_day = request.expires_on
     if request.kind is not RequestKind.TEMPORARY_LIMIT or last_day is None:
         return []
+    if request.level >= len(request.route):
+        # One level left: its stage already says it decides by the end of the last day,
+        # and "it decides by" the day after contradicted it.
+        return []
     latest = requests.latest_decision(request)
     if latest.astimezone(requests.zone).date() <= last_day:
         return []
-    # One level is no "each of its 1 levels".
-    return [section(":warning: " + tr.ngettext(
-        "Its last day, {day}, may come first: if its level takes its full time, it "
-        "decides by {deadline}. Undecided by the end of {day}, the request expires; ask "
-        "the approver to decide sooner, or ask for a later day.",
+    return [section(":warning: " + tr._(
         "Its last day, {day}, may come first: if each of its {n} levels takes its full "
         "time, the last decides by {deadline}. Undecided by the end of {day}, the request "
         "expires; ask the approvers to decide sooner, or ask for a later day.",
-        len(request.route), day=last_day, deadline=tr.moment(latest, requests.zone)))]
+        n=len(request.route) - request.level + 1, day=last_day,
+        deadline=tr.moment(latest, requests.zone)))]
 
 
 def age(since: datetime, now: datetime, tr: Translator) -> str:

@@ -26,7 +26,7 @@ from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
 from domain.working_time import WorkingHours, WorkingTime
-from handlers.approvals.request_render import _may_expire_first, stage
+from handlers.approvals.request_render import _may_expire_first, deciders, stage
 from handlers.i18n import translator
 from tests.fakes import FakeUnitOfWork
 
@@ -362,20 +362,20 @@ def test_a_level_whose_only_holder_filed_the_request_is_escalated_at_once_and_re
         ((FD,), 0, ("finance_director",)), ((FD,), 1, ("finance_director",))]
 
 
-def test_a_one_level_temporary_limit_that_may_expire_first_says_so_in_the_singular():
+def test_a_one_level_temporary_limit_that_may_expire_first_is_not_warned_of_twice():
+    # Filed with its last day today, the answer said both "decides by the end of Nov 30,
+    # when the request expires" and "it decides by Dec 1, 1:00 PM".
     world = World()
     filed = world.requests.file(ROSTER.member(REP), Filing(
         "C0002", RequestKind.TEMPORARY_LIMIT, "fair", amount="+5k",
         expires_on=date(2026, 11, 30)))
     assert len(filed.route) == 1
     english = translator("en")
-    [block] = _may_expire_first(filed, world.requests, english)
-    decided_by = english.moment(world.requests.latest_decision(filed), ZONE)
-    assert block["text"]["text"] == (
-        ":warning: Its last day, Nov 30, 2026, may come first: if its level takes its full "
-        f"time, it decides by {decided_by}. Undecided by the end of Nov 30, 2026, the "
-        "request expires; ask the approver to decide sooner, or ask for a later day.")
-    assert "Dec 1, 2026" in decided_by
+    assert world.requests.latest_decision(filed).astimezone(ZONE).date() > date(2026, 11, 30)
+    assert _may_expire_first(filed, world.requests, english) == []
+    assert stage(filed, world.requests, english, ZONE) == (
+        f"level 1 of 1: {deciders(filed, world.requests, english)} decides by the end of "
+        "Nov 30, 2026, when the request expires")
 
 
 def test_a_level_goes_to_its_escalation_role_at_once_only_if_someone_there_may_decide():
