@@ -28,7 +28,7 @@ from domain.fx import FxRates
 from domain.model import SYSTEM, AuditEntry, Customer, Order
 from domain.money import Money
 from domain.orders.events import OrderHeld
-from domain.orders.model import ContractUse, OrderCheck, OrderRules, Verdict
+from domain.orders.model import Contract, ContractUse, OrderCheck, OrderRules, Verdict
 from domain.orders.ports import NoOrderNotices, OrderChange, OrderHappened, OrderNotices
 from domain.orders.rules import evaluate
 from domain.orders.typed import unquoted
@@ -214,19 +214,21 @@ class OrdersContext(OrganisationDay):
         for amount in later:
             in_exposure = self._convert(uow, amount, limit.currency, today) + (
                 in_exposure or Money.zero(limit.currency))
-        use, wanted, starts_later = (None, False, False)
+        use, wanted, nearest = (None, False, None)
         if self.rules.contracts:
-            use, wanted, starts_later = self._contract(uow, customer, order, order_date, erp,
-                                                       today)
+            use, wanted, nearest = self._contract(uow, customer, order, order_date, erp, today)
         verdict = evaluate(in_limit, order_date, position, limit, self.rules,
                            held_before=held_before, contract=use, contract_wanted=wanted,
-                           contracts_valid_later=starts_later, in_exposure=in_exposure)
+                           nearest_contract=nearest, in_exposure=in_exposure)
         return dataclasses.replace(
             verdict, typed=None if order.currency == limit.currency else order,
             contract_id=use.contract.contract_id if use is not None else None)
 
     def _contract(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
-                  erp: Order | None, today: date) -> tuple[ContractUse | None, bool, bool]:
+                  erp: Order | None, today: date
+                  ) -> tuple[ContractUse | None, bool, Contract | None]:
+        """The order's contract in use, whether one must be valid, and, with none valid,
+        the contract nearest the order date (``evaluate``'s ``nearest_contract``)."""
         contracts = uow.orders.contracts(customer.customer_id)
         if erp is not None and erp.contract_id:
             chosen = next((c for c in contracts if c.contract_id == erp.contract_id), None)
@@ -234,12 +236,11 @@ class OrdersContext(OrganisationDay):
         else:
             chosen = next((c for c in contracts if c.valid_on(order_date)), None)
             wanted = bool(contracts)
-        later = any(c.start_date > order_date for c in contracts)
         if chosen is None:
-            return None, wanted, later
+            return None, wanted, _nearest(contracts, order_date)
         limit = chosen.credit_limit
         if limit is None:
-            return ContractUse(chosen), wanted, later
+            return ContractUse(chosen), wanted, None
         used = Money.zero(limit.currency)
         for other in uow.orders.contract_orders(chosen.contract_id,
                                                 self.policy.placed_since(today)):
@@ -248,10 +249,19 @@ class OrdersContext(OrganisationDay):
             used += self._convert(uow, other.amount, limit.currency, today)
         return (ContractUse(chosen, used.rounded(),
                             self._convert(uow, order, limit.currency, today).rounded()),
-                wanted, later)
+                wanted, None)
 
     def _require(self, actor: Member, refused: str, subject: str) -> None:
         require_on_record(self.access, self.unit_of_work, self.clock, actor, refused, subject)
+
+
+def _nearest(contracts: Sequence[Contract], day: date) -> Contract | None:
+    """The last contract to end before ``day``, else the first to start after it."""
+    ended = [c for c in contracts if c.end_date < day]
+    if ended:
+        return max(ended, key=lambda c: (c.end_date, c.contract_id))
+    return min((c for c in contracts if c.start_date > day),
+               key=lambda c: (c.start_date, c.contract_id), default=None)
 
 
 def recipients(customer: Customer | None, *others: str | None) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from domain.exposure import CreditPosition
 from domain.money import Money
-from domain.orders.model import ContractUse, Failure, OrderRules, Rule, Verdict
+from domain.orders.model import Contract, ContractUse, Failure, OrderRules, Rule, Verdict
 from domain.text import Listed
 
 HUNDRED = Decimal(100)
@@ -22,13 +22,15 @@ def _percent(value: Decimal) -> str:
 def evaluate(order: Money, order_date: date, position: CreditPosition, limit: Money,
              rules: OrderRules, *, held_before: Sequence[str] = (),
              contract: ContractUse | None = None, contract_wanted: bool = False,
-             contracts_valid_later: bool = False,
+             nearest_contract: Contract | None = None,
              in_exposure: Money | None = None) -> Verdict:
     """``order`` in the limit's currency; ``limit`` the limit in force (the ERP's or one
     creditbot approved). ``held_before``: ids of the customer's held orders that came
     before this one. ``contract``: the order's contract (or, for an order without one,
     the customer's contract valid on the order date); ``contract_wanted``: the order
-    names a contract, or the customer has contracts, so one must be valid.
+    names a contract, or the customer has contracts, so one must be valid;
+    ``nearest_contract``: with none valid, the one the rep is told of (the last to end
+    before the order date, else the first to start after it).
     ``in_exposure``: the part of the order the position already counts (an ERP order
     still open is in the exposure): it is checked as the last order in."""
     exposure = position.exposure
@@ -61,7 +63,7 @@ def evaluate(order: Money, order_date: date, position: CreditPosition, limit: Mo
     contract_left = contract_limit = None
     if rules.contracts:
         failures.extend(_contract(order_date, contract, contract_wanted,
-                                  contracts_valid_later))
+                                  nearest_contract))
         if contract is not None and contract.contract.credit_limit is not None \
                 and contract.used is not None and contract.order is not None:
             contract_limit = contract.contract.credit_limit.rounded()
@@ -71,19 +73,20 @@ def evaluate(order: Money, order_date: date, position: CreditPosition, limit: Mo
 
 
 def _contract(order_date: date, use: ContractUse | None, wanted: bool,
-              valid_later: bool) -> list[Failure]:
-    if use is None:
-        if not wanted:
-            return []
+              nearest: Contract | None) -> list[Failure]:
+    if use is None and not wanted:
+        return []
+    # "No contract is valid" left the rep to find out that K-5 ended yesterday and
+    # only wants renewing: the contract nearest the order date is named.
+    contract = use.contract if use is not None else nearest
+    if contract is None:
         return [Failure(Rule.CONTRACT_NOT_VALID, {
-            "contract": "", "date": order_date, "start": "", "end": "",
-            "later": "yes" if valid_later else ""})]
-    contract = use.contract
-    if not contract.valid_on(order_date):
+            "contract": "", "date": order_date, "start": "", "end": "", "later": ""})]
+    if use is None or not contract.valid_on(order_date):
         return [Failure(Rule.CONTRACT_NOT_VALID, {
             "contract": contract.contract_id, "date": order_date,
             "start": contract.start_date, "end": contract.end_date,
-            "later": ""})]
+            "later": "yes" if contract.start_date > order_date else ""})]
     limit = contract.credit_limit
     if limit is None or use.used is None or use.order is None:
         return []

@@ -25,6 +25,7 @@ from domain.ports import Outbox
 from domain.positions import CreditPolicyContext
 from handlers.errors import explain
 from handlers.i18n import translator
+from handlers.orders.blocks import failure_text
 from tests.fakes import FakeUnitOfWork
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -140,8 +141,23 @@ def test_contracts_must_be_valid_and_within_their_limit():
     expired = Contract("K1", "C1", date(2025, 1, 1), date(2026, 6, 30), cny("500000"))
     checks, _, _ = world(contracts=(expired,))
     [failure] = checks.check(REP_MEMBER, "C1", "1000").verdict.failures
+    # The contract that ended is named: "no contract is valid" left the rep to find it.
     assert (failure.rule, dict(failure.figures)) == (Rule.CONTRACT_NOT_VALID, {
-        "contract": "", "date": date(2026, 11, 30), "start": "", "end": "", "later": ""})
+        "contract": "K1", "date": date(2026, 11, 30), "start": date(2025, 1, 1),
+        "end": date(2026, 6, 30), "later": ""})
+    assert failure_text(failure, translator("en")) == (
+        "Contract K1 runs from Jan 1, 2025 to Jun 30, 2026, so it does not cover the order "
+        "date Nov 30, 2026.")
+    # The last to end of two, or, with none ended, the first to start after the order.
+    older = Contract("K0", "C1", date(2024, 1, 1), date(2024, 12, 31), cny("500000"))
+    next_year = Contract("K3", "C1", date(2027, 1, 1), date(2027, 12, 31), cny("500000"))
+    later = Contract("K4", "C1", date(2027, 3, 1), date(2027, 12, 31), cny("500000"))
+    checks, _, _ = world(contracts=(older, expired, next_year))
+    [failure] = checks.check(REP_MEMBER, "C1", "1000").verdict.failures
+    assert failure.figures["contract"] == "K1"
+    checks, _, _ = world(contracts=(later, next_year))
+    [failure] = checks.check(REP_MEMBER, "C1", "1000").verdict.failures
+    assert (failure.figures["contract"], failure.figures["later"]) == ("K3", "yes")
     current = Contract("K2", "C1", date(2026, 1, 1), date(2026, 12, 31), cny("60000"))
     on_contract = Order("E1", "C1", TODAY, cny("50000"), contract_id="K2")
     checks, _, _ = world(contracts=(expired, current), orders=(on_contract,))
