@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
-from domain.collections.model import PromiseState
+from domain.collections.model import Assignment, PromiseState
 from domain.errors import MissingRate
 from domain.fx import FxRates
 from domain.meetings.model import Meeting, MeetingKind
@@ -85,6 +85,9 @@ class Agenda:
     items: tuple[AgendaItem, ...] = ()
     # Per topic, how many lines the cap left out.
     more: tuple[tuple[Topic, int], ...] = ()
+    # No account has a collector: "nothing to discuss" under the overdue balances by
+    # collector read as nothing overdue, with millions overdue and nobody assigned.
+    nobody_collects: bool = False
 
     def of(self, topic: Topic) -> tuple[AgendaItem, ...]:
         return tuple(i for i in self.items if i.topic is topic)
@@ -132,6 +135,7 @@ def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
     topics = topics_of(meeting.kind)
     items: list[AgendaItem] = []
     more: list[tuple[Topic, int]] = []
+    nobody_collects = False
 
     def add(topic: Topic, found: Sequence[AgendaItem]) -> None:
         items.extend(found[:settings.cap])
@@ -155,13 +159,16 @@ def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
         elif topic is Topic.BROKEN_PROMISES:
             add(topic, broken_promises(uow, now, as_of, settings.broken_within_days, names))
         elif topic is Topic.OVERDUE_BY_COLLECTOR:
-            add(topic, overdue_by_collector(uow, entries or [], settings.cap))
+            assignments = uow.collections.open_assignments()
+            nobody_collects = not assignments
+            add(topic, overdue_by_collector(assignments, entries or [], settings.cap))
         elif topic is Topic.OPEN_DISPUTES:
             add(topic, open_disputes(uow, as_of, zone, names))
     for customer_id in meeting.customers:
         found = customer_lines(uow, customer_id, as_of, zone, policy, settings)
         items.extend(found)
-    return Agenda(built_at=now, items=_with_local_names(uow, items), more=tuple(more))
+    return Agenda(built_at=now, items=_with_local_names(uow, items), more=tuple(more),
+                  nobody_collects=nobody_collects)
 
 
 def _with_local_names(uow: UnitOfWork, items: Sequence[AgendaItem]
@@ -260,14 +267,14 @@ def broken_promises(uow: UnitOfWork, now: datetime, as_of: date, within_days: in
                        person=collector) for p, collector in found]
 
 
-def overdue_by_collector(uow: UnitOfWork, entries: Iterable[PortfolioEntry], cap: int
-                         ) -> list[AgendaItem]:
+def overdue_by_collector(assignments: Iterable[Assignment], entries: Iterable[PortfolioEntry],
+                         cap: int) -> list[AgendaItem]:
     """The assigned accounts' overdue balances, each in the customer's own currency:
     collectors with the most overdue (in the base currency) first, each one's largest
     accounts first, within the ``cap`` lines shown, which every collector shares."""
     by_customer = {e.customer.customer_id: e for e in entries}
     books: dict[str, list[tuple[Decimal, AgendaItem]]] = defaultdict(list)
-    for assignment in uow.collections.open_assignments():
+    for assignment in assignments:
         entry = by_customer.get(assignment.customer_id)
         if entry is None or entry.in_base is None or entry.in_base.overdue.amount <= 0:
             continue

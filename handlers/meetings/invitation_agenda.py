@@ -185,7 +185,7 @@ def blocks(tr: Translator, agenda: Agenda, meeting: Meeting, heading: str,
         lines = [line(tr, item) for item in agenda.of(topic)]
         more = agenda.more_of(topic)
         if not lines:
-            lines = ["_" + tr._("nothing to discuss") + "_"]
+            lines = ["_" + _nothing(tr, agenda, topic) + "_"]
         text, left = _fit(lines)
         if more or left:
             text += "\n" + tr._("and {n} more", n=more + left)
@@ -194,6 +194,15 @@ def blocks(tr: Translator, agenda: Agenda, meeting: Meeting, heading: str,
                             "customer id (e.g. `/credit check C0001`) for its card.",
                             when=tr.moment(agenda.built_at, zone))))
     return out[:BLOCKS_PER_MESSAGE]
+
+
+def _nothing(tr: Translator, agenda: Agenda, topic: Topic) -> str:
+    """What an empty topic says: nothing to discuss, unless it is empty for want of
+    collectors."""
+    if topic is Topic.OVERDUE_BY_COLLECTOR and agenda.nobody_collects:
+        return tr._("no account has a collector yet (/credit assign, or the morning "
+                    "alerts' assignment rules, give them one)")
+    return tr._("nothing to discuss")
 
 
 def _fit(lines: Sequence[str]) -> tuple[str, int]:
@@ -216,7 +225,7 @@ def plain_text(tr: Translator, agenda: Agenda, meeting: Meeting) -> str:
         # A Chinese reader's colon is the full-width one.
         parts.append(tr._("{heading}:", heading=tr._(TOPICS[topic])))
         lines = [_unformatted(line(tr, item)) for item in agenda.of(topic)]
-        parts.extend(f"- {text.strip()}" for text in lines or [tr._("nothing to discuss")])
+        parts.extend(f"- {text.strip()}" for text in lines or [_nothing(tr, agenda, topic)])
         if agenda.more_of(topic):
             parts.append("- " + tr._("and {n} more", n=agenda.more_of(topic)))
     return "\n".join(parts)

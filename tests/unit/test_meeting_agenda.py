@@ -236,6 +236,22 @@ def test_collection_review_from_the_data() -> None:
     ]
 
 
+def test_a_collection_review_before_anyone_collects_says_so_not_nothing_to_discuss() -> None:
+    # $3.9M overdue and no collector yet: "nothing to discuss" read as nothing overdue.
+    review = meeting(MeetingKind.COLLECTION_REVIEW)
+    agenda = build_agenda(world(), review, POLICY, NOW, ZONE)
+    assert agenda.of(Topic.OVERDUE_BY_COLLECTOR) == () and agenda.nobody_collects
+    texts = [b["text"]["text"] for b in invitation_agenda.blocks(EN, agenda, review, "Agenda",
+                                                                 ZONE)
+             if b["type"] == "section"]
+    assert texts[:2] == [
+        "*Broken promises to pay*\n_nothing to discuss_",
+        "*Largest overdue balances by collector*\n_no account has a collector yet (/credit "
+        "assign, or the morning alerts' assignment rules, give them one)_"]
+    # Once accounts have collectors, an empty topic is nothing to discuss again.
+    assert not build_agenda(collection_world(), review, POLICY, NOW, ZONE).nobody_collects
+
+
 def test_a_collector_with_many_accounts_leaves_room_for_the_others() -> None:
     """All ten lines went to the first collector's twenty accounts; the second, with
     less overdue, never appeared although the topic is "grouped by collector"."""
