@@ -122,9 +122,10 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
         (tr._("Best Possible DSO"), days_text(m.best_possible_dso, tr)),
         (tr._("ADD (DSO simple − Best Possible)"),
          days_text(add_as_shown(m), tr)),
-        # Over one month S and S/N are one figure: said once.
+        # Over one month S and S/N are one figure: said once. The other stands when the
+        # headline has no figure (B + S/N − Ec not above zero), as it does beside one.
         (tr.ngettext("CEI ({n} month)", "CEI ({n} months)", report.months), percent(m.cei, tr)
-         if m.cei is None or m.cei_all_sales is None or report.months == 1 else tr._(
+         if m.cei_all_sales is None or report.months == 1 else tr._(
              "{cei} (with S instead of S/N: {other})", cei=percent(m.cei, tr),
              other=percent(m.cei_all_sales, tr))),
         # As the provision matrix below adds them up, to the cent.

@@ -119,7 +119,9 @@ def test_a_cei_that_cannot_be_computed_says_why_and_one_month_shows_it_once() ->
         return shown, [element["text"] for element in blocks[-1]["elements"]]
 
     shown, notes = card(12, None, "80.8")
-    assert shown == "*CEI (12 months)*\nn/a"
+    # The other CEI has a figure: shown beside the n/a as beside a headline (it was
+    # hidden, though the README says the card shows it in brackets).
+    assert shown == "*CEI (12 months)*\nn/a (with S instead of S/N: 80.8%)"
     assert notes[2] == (
         "CEI n/a: the receivables at the start plus an average month's credit sales (B + "
         "S/N) are no more than those not yet due at the end (Ec), so there is nothing "
