@@ -258,8 +258,11 @@ class CollectionsJob:
         with self.day.unit_of_work() as uow:
             for assignment in assignments:
                 since = self._since(uow, assignment)
+                # An account with nothing overdue has nothing to collect: flagged, it was
+                # noise for the lead (one assigned by hand with no invoices at all).
                 if (today - since).days >= self.day.policy.stale_after_days \
-                        and assignment.flagged_since != since:
+                        and assignment.flagged_since != since and owes_overdue(
+                            uow.receivables.open_invoices([assignment.customer_id]), today):
                     stale.append((assignment, since))
         if not stale:
             return 0

@@ -586,6 +586,17 @@ def test_a_stale_account_is_flagged_to_the_lead_once_per_stretch(
     assert [c for c in notices.calls if c[0] == "stale"][-1] == ("stale", (("C1", 14),))
 
 
+def test_an_account_with_nothing_overdue_is_not_flagged_stale(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    # Assigned by hand with nothing to collect, it was "14 days without action".
+    uow.receivables.invoices = [i for i in uow.receivables.invoices if i.customer_id != "C3"]
+    clock[0] = NOW + timedelta(days=13)
+    assert CollectionsJob(day).run().flagged == 2
+    assert [c for c in notices.calls if c[0] == "stale"] == [
+        ("stale", (("C1", 14), ("C2", 14)))]
+
+
 def test_a_promise_or_a_dispute_is_work_on_the_account_not_staleness(
         day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
     clock[0] = NOW + timedelta(days=12)
