@@ -13,13 +13,13 @@ from domain.text import N_
 
 class DeliveryUncertain(Exception):
     """Raised by a publisher when Slack may have taken the message without saying so
-    (the answer timed out): posting again could post twice."""
+    (the answer timed out, or a server error came back): posting again could post twice."""
 
 
 class ShareUnconfirmed(DomainError):
     def __init__(self) -> None:
-        super().__init__(N_("Slack did not confirm the card in time, so it may already be in "
-                            "the channel. Look there before you share it again."))
+        super().__init__(N_("Slack did not confirm the card, so it may already be in the "
+                            "channel. Look there before you share it again."))
 
 
 def post_then_record(unit_of_work: Callable[[], UnitOfWork], clock: Callable[[], datetime],

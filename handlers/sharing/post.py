@@ -16,8 +16,8 @@ from handlers.i18n import N_, Translator
 from handlers.replies import rate_limit_retry
 
 POST_TIMEOUT_SECONDS = 5
-# Slack's answers when the bot may not post in a channel: people can fix these.
-NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+# Slack's answers when the bot may not post in a channel: inviting it fixes these.
+NOT_THERE = frozenset({"not_in_channel", "channel_not_found"})
 
 
 def poster(context: BoltContext) -> Callable[[str, str, list[dict[str, Any]] | None], None]:
@@ -48,12 +48,18 @@ def poster(context: BoltContext) -> Callable[[str, str, list[dict[str, Any]] | N
 
 SLOWED = N_("Slack asked creditbot to slow down and did not take the card: nothing was "
             "posted in {channel}. Share it again in a minute.")
+# Nobody can post in an archived channel, nor invite the bot into it.
+ARCHIVED = N_("{channel} is archived, so nobody can post in it: nothing was posted. Share "
+              "the card in another channel.")
 
 
 def refusal_text(refused: SlackApiError, tr: Translator, where: str) -> str | None:
-    """What to tell the person who shared, when Slack refused the post for a passing
-    reason: a general apology ("could not show my answer") said nothing of the card."""
+    """What to tell the person who shared, when Slack refused the post for a reason
+    they can act on (wait, or pick another channel): a general apology ("could not show
+    my answer") said nothing of the card."""
     status = getattr(refused.response, "status_code", 200)
     if status == 429 or refused.response.get("error") == "ratelimited":
         return tr._(SLOWED, channel=where)
+    if refused.response.get("error") == "is_archived":
+        return tr._(ARCHIVED, channel=where)
     return None

@@ -379,7 +379,7 @@ def test_slack_refusing_the_shared_post_says_what_became_of_the_card(world):
     world.emulator.fail("chat.postMessage", "http500", times=3)
     answer = world.slack.click(SALES, reply, "Share in channel", timeout=15)
     assert answer.all_text() == (
-        "Slack did not confirm the card in time, so it may already be in the channel. Look "
+        "Slack did not confirm the card, so it may already be in the channel. Look "
         "there before you share it again.")
     from tests.e2e.alerts_world import audit
 

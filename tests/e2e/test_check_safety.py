@@ -193,7 +193,7 @@ def test_a_share_slack_answers_too_slowly_is_recorded_and_never_posted_twice(wor
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
     world.emulator.fail("chat.postMessage", "slow", delay=6.5)
     answer = world.slack.click(SALES, reply, "Share in channel", timeout=15)
-    assert answer.text == ("Slack did not confirm the card in time, so it may already be in "
+    assert answer.text == ("Slack did not confirm the card, so it may already be in "
                            "the channel. Look there before you share it again.")
     posts = world.emulator.wait_for("chat.postMessage", timeout=10)
     time.sleep(0.5)

@@ -643,7 +643,7 @@ def test_a_closed_connection_while_sharing_is_not_retried_blindly(world):
     world.emulator.fail("chat.postMessage", "close", times=3)
     answer = world.slack.click(SALES, card, "Share in channel", timeout=15)
     assert answer is not None
-    assert answer.text == ("Slack did not confirm the card in time, so it may already be in "
+    assert answer.text == ("Slack did not confirm the card, so it may already be in "
                            "the channel. Look there before you share it again.")
     assert len(world.emulator.calls_to("chat.postMessage")) == 1  # tried once
     assert world.emulator.channels[SALES_CHANNEL] == []

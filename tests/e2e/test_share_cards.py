@@ -212,6 +212,25 @@ def test_a_channel_the_bot_is_not_in_is_explained_and_nothing_recorded(world: Wo
     assert audit(world, "card.shared") == []
 
 
+def test_an_archived_channel_is_said_to_be_archived_not_to_invite_the_bot(
+        world: World) -> None:
+    # Nobody can invite the bot into an archived channel: the advice could not work.
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    form = open_form(world, SALES, card)
+    world.emulator.fail("chat.postMessage", "error", error="is_archived")
+    assert world.slack.submit(SALES, form, {"channel": LEGAL, "note": None}).body == ""
+    assert told(world, SALES) == [
+        f"<#{LEGAL}> is archived, so nobody can post in it: nothing was posted. Share the "
+        "card in another channel."]
+    assert audit(world, "card.shared") == []
+    # Share in channel, pressed on a card in an archived channel, says the same.
+    world.emulator.fail("chat.postMessage", "error", error="is_archived")
+    answer = world.slack.click(SALES, card, "Share in channel")
+    assert answer.text == (
+        f"<#{SALES_CHANNEL}> is archived, so nobody can post in it: nothing was posted. "
+        "Share the card in another channel.")
+
+
 def test_a_post_slack_rate_limits_is_said_to_be_not_posted(world: World) -> None:
     card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
     form = open_form(world, SALES, card)
@@ -232,7 +251,7 @@ def test_a_post_slack_answers_too_slowly_is_recorded_and_the_person_told_to_look
     assert world.slack.submit(SALES, form, {"channel": LEGAL, "note": None}).body == ""
     assert [c.args["text"] for c in world.emulator.wait_for("chat.postEphemeral",
                                                             timeout=15)] == [
-        "Slack did not confirm the card in time, so it may already be in the channel. Look "
+        "Slack did not confirm the card, so it may already be in the channel. Look "
         "there before you share it again."]
     [entry] = audit(world, "card.shared")
     assert entry.details == {"kind": "customer", "channel": LEGAL, "confirmed": False}

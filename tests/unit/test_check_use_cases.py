@@ -167,7 +167,7 @@ def test_a_share_slack_may_have_taken_is_recorded_and_not_to_be_repeated(checks,
     with pytest.raises(ShareUnconfirmed) as unconfirmed:
         checks.share(SALES, CustomerRef("C0001", ""), CHANNEL, no_answer)
     assert str(unconfirmed.value) == (
-        "Slack did not confirm the card in time, so it may already be in the channel. Look "
+        "Slack did not confirm the card, so it may already be in the channel. Look "
         "there before you share it again.")
     [entry] = uow.audit.entries
     assert (entry.action, entry.details) == ("credit.card_shared",
