@@ -80,7 +80,7 @@ def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
     if kind.name == "orders":
         return far_ahead(conn, stage, kind, today)
     if kind.name == "customers":
-        return [*case_twins(conn, stage), *name_twins(conn, stage),
+        return [*case_twins(conn, stage), *name_twins(conn, stage), *named_as_ids(conn, stage),
                 *renamed_under_requests(conn, stage), *unlisted(conn, stage, organisation)]
     if kind.name == "contracts":
         return overlapping_contracts(conn, stage)
@@ -428,6 +428,28 @@ def name_twins(conn: Connection, stage: Table) -> list[str]:
             f"punctuation or Traditional and Simplified Chinese characters ({_named(twins)}): "
             "whoever types either is asked which one; if they are two companies, give them "
             "names that differ in the ERP"]
+
+
+def named_as_ids(conn: Connection, stage: Table) -> list[str]:
+    """A warning for new or renamed customers whose name is another customer's id (X005
+    named "C0002"): every digest and list names it first, and a reader takes its line
+    for that customer's. Compared in Python, as ``case_twins``."""
+    customers: Table = TABLES["customers"]
+    stored = {customer_id: name for customer_id, name in conn.execute(
+        select(customers.c.customer_id, customers.c.name))}
+    staged = list(conn.execute(select(stage.c.line_no, stage.c.customer_id, stage.c.name)
+                               .where(stage.c.invalid == 0).order_by(stage.c.line_no)))
+    ids = {reads_as(customer_id): customer_id
+           for customer_id in sorted({*stored, *(row[1] for row in staged)})}
+    found = [f"line {line}, {customer_id} named {name}" for line, customer_id, name in staged
+             if name and stored.get(customer_id) != name
+             and ids.get(reads_as(name.strip()), customer_id) != customer_id]
+    if not found:
+        return []
+    what = "customer is" if len(found) == 1 else "customers are"
+    return [f"{len(found)} {what} named with another customer's id ({_named(found)}): "
+            "lists and digests show the name first, and read as that customer; give it "
+            "its company name in the ERP"]
 
 
 def renamed_under_requests(conn: Connection, stage: Table) -> list[str]:

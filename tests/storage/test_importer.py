@@ -876,6 +876,26 @@ def test_a_new_customer_id_of_another_alphabets_look_alike_letters_is_named(
         "keeps them as separate customers; if they are one, correct the id in the ERP"]
 
 
+def test_a_customer_named_with_another_customers_id_is_named(with_customers, write_csv):
+    # X005 named "C2" came in silently; the digest's "• C2 (X005) — $5,000.00 overdue"
+    # read as the real C2's line.
+    header = "customer_id,name,currency,credit_limit,payment_terms_days\n"
+    report = run(with_customers, write_csv, "customers", header +
+                 "X005,C2,USD,5,30\n"        # a stored customer's id
+                 "X006, c1 ,USD,5,30\n"      # as people type it: read case-blind
+                 "X007,X008,USD,5,30\n"      # an id of the same file
+                 "X008,Acme Corp,USD,5,30\n"
+                 "X009,X009,USD,5,30\n")     # its own id: nobody else's
+    assert report.committed and report.inserted == 5
+    assert report.warnings == [
+        "3 customers are named with another customer's id (line 2, X005 named C2; line 3, "
+        "X006 named c1; line 4, X007 named X008): lists and digests show the name first, "
+        "and read as that customer; give it its company name in the ERP"]
+    # Known and not renamed: told once, when it came.
+    assert run(with_customers, write_csv, "customers", header + "X005,C2,USD,5,30\n"
+               ).warnings == []
+
+
 def test_overlapping_contracts_of_one_customer_are_imported_with_a_warning(
         with_customers, write_csv):
     header = "contract_id,customer_id,start_date,end_date,payment_terms_days\n"
