@@ -37,7 +37,12 @@ from domain.collections.model import (
     PromiseState,
 )
 from domain.collections.promises import Verdict
-from domain.collections.status import owes_overdue, promise_verdict, status_of
+from domain.collections.status import (
+    all_overdue_disputed,
+    owes_overdue,
+    promise_verdict,
+    status_of,
+)
 from domain.collections.work import CollectorsDay
 from domain.model import SYSTEM, AuditEntry, Customer
 from domain.money import Money
@@ -225,6 +230,10 @@ class CollectionsJob:
                         or current.next_action_on != assignment.next_action_on \
                         or current.reminded_for == current.next_action_on \
                         or uow.outbox.id_of(nudge_key(current)) is not None:  # before 0015
+                    continue
+                if current.status is AssignmentStatus.DISPUTED and all_overdue_disputed(
+                        uow, current.customer_id, self.day.today()):
+                    # Reminded once the dispute is resolved (not marked reminded now).
                     continue
                 if not _marked(uow, replace(current, reminded_for=current.next_action_on),
                                now, "collections.nudged",

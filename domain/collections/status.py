@@ -104,6 +104,15 @@ def owes_overdue(open_invoices: Iterable[Invoice], today: date) -> bool:
     return any(i.due_date < today and i.open_amount.amount > 0 for i in open_invoices)
 
 
+def all_overdue_disputed(uow: UnitOfWork, customer_id: str, today: date) -> bool:
+    """Whether every overdue invoice of an account is in an open dispute: its next step
+    waits on the department resolving it, whose post said reminders are paused."""
+    disputed = {i for d in uow.collections.open_disputes([customer_id]) for i in d.invoice_ids}
+    return bool(disputed) and not owes_overdue(
+        (i for i in uow.receivables.open_invoices([customer_id])
+         if i.invoice_id not in disputed), today)
+
+
 def open_legal_case(uow: UnitOfWork, customer_id: str) -> LegalCase | None:
     return next((c for c in uow.collections.legal_cases(customer_id) if c.is_open), None)
 

@@ -705,6 +705,28 @@ def test_legal_is_reminded_of_the_next_step_it_sets(
     assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", ("C2",))]
 
 
+def test_an_account_whose_overdue_is_all_disputed_is_nudged_once_the_dispute_is_resolved(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    # The dispute's post said reminders were paused; the next morning the collector was
+    # reminded of the account's step all the same.
+    with uow:
+        for cid in ("C1", "C2"):
+            current = uow.collections.open_assignment(cid)
+            uow.collections.save_assignment(replace(current, next_action_on=TODAY))
+        uow.commit()
+    whole = day.dispute(MEI, "C2", ["I3"], "short delivery", "sales", "U0SALES001")
+    day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")  # I1 still due
+    job = CollectionsJob(day)
+    assert job.run().nudged == 1
+    assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", ("C1",))]
+    day.resolve_dispute(Member("U0SALES001", roles=frozenset({"sales"})), whole.id, "C2",
+                        "found the pallets")
+    clock[0] = NOW + timedelta(days=1)
+    assert job.run().nudged == 1
+    assert [c for c in notices.calls if c[0] == "nudge"][-1] == ("nudge", ("C2",))
+
+
 def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
         day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
     opened = day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
