@@ -150,6 +150,10 @@ class Alerts(OrganisationDay):
         if unknown:
             _left_out(entries)
         scanned = {"customers": len(entries), "conditions": len(found)}
+        # Every customer some figure lacked a rate for: those left out, and those shown
+        # in their own currency only ("(no USD rate)" in the digest), which the count
+        # left out while their lines said it.
+        lacking = sum(e.missing_rate is not None for e in entries)
         capped = len(large) >= MAX_LARGE_INVOICES
         if capped:
             scanned["large_invoices_capped"] = len(large)
@@ -162,14 +166,14 @@ class Alerts(OrganisationDay):
         # files): decide again from the states as they are now.
         for attempt in range(1, ANNOUNCE_TRIES + 1):
             try:
-                return self._announce(found, unknown, now, as_of, scanned, capped)
+                return self._announce(found, unknown, now, as_of, scanned, capped, lacking)
             except AlertChanged:
                 if attempt == ANNOUNCE_TRIES:
                     raise
         raise AssertionError("unreachable")  # the last try returns or raises
 
     def _announce(self, found: list[Alert], unknown: set[str], now: datetime, as_of: date,
-                  scanned: dict[str, int], capped: bool) -> dict[str, int]:
+                  scanned: dict[str, int], capped: bool, lacking: int) -> dict[str, int]:
         with self.unit_of_work() as uow:
             uow.begin_write()
             states = uow.alerts.open_states()
@@ -240,7 +244,7 @@ class Alerts(OrganisationDay):
             counts = {**scanned, "announced": len(decision.announce) - len(nowhere),
                       "resolved": decision.resolved, "unrouted": unrouted,
                       "digests": len(digests), "messages": messages,
-                      "missing_rate": len(unknown)}
+                      "missing_rate": lacking}
             if catch_up:
                 counts["told_anew"] = len(catch_up)
             uow.audit.append(AuditEntry(now, SYSTEM, "alerts.scanned", as_of.isoformat(),
