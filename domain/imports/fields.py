@@ -186,7 +186,8 @@ def iso_date(raw: str) -> date:
 def date_meant(raw: str) -> str:
     """The ISO form of a date the ERP wrote otherwise, when it can only be one date: a
     spreadsheet's date and time (2026-12-04 00:00:00), or day and month in an order the
-    numbers settle (31/10/2026: no month 31). 04/05/2026 could be either: no guess."""
+    numbers settle (31/10/2026: no month 31), or dots do (04.05.2026 is 4 May).
+    04/05/2026 could be either: no guess."""
     if _DATE.fullmatch(raw[:10]) and _MIDNIGHT.fullmatch(raw[10:]):
         return f"; write {raw[:10]}"
     if (year_first := _YEAR_FIRST.fullmatch(raw)) is not None:
@@ -199,7 +200,11 @@ def date_meant(raw: str) -> str:
     if found is None:
         return ""
     first, second, year = (int(part) for part in found.groups())
-    if first > 12 >= second:
+    if raw.count(".") == 2:
+        # Dots between day, month and year are Europe's way (01.10.2026 is 1 October):
+        # nobody writes the month first with them.
+        day, month = first, second
+    elif first > 12 >= second:
         day, month = first, second
     elif second > 12 >= first:
         day, month = second, first
