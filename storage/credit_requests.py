@@ -132,7 +132,8 @@ def _request(row: Any) -> CreditRequest:
 
 def _decision(row: Any) -> Decision:
     return Decision(row.request_id, row.level, row.role, Outcome(row.outcome), row.decided_by,
-                    row.decided_at, row.comment, row.on_behalf_of, bool(row.escalated))
+                    row.decided_at, row.comment, row.on_behalf_of, bool(row.escalated),
+                    _money(row.limit_amount, row.limit_currency))
 
 
 def _question(row: Any) -> Question:
@@ -257,7 +258,9 @@ class SqlCreditRequestStore:
             "role": decision.role, "outcome": decision.outcome.value,
             "decided_by": decision.decided_by, "on_behalf_of": decision.on_behalf_of,
             "decided_at": decision.decided_at, "comment": decision.comment,
-            "escalated": decision.escalated})
+            "escalated": decision.escalated,
+            "limit_amount": decision.limit.amount if decision.limit else None,
+            "limit_currency": decision.limit.currency if decision.limit else None})
 
     # -- questions (Ask for info) -----------------------------------------------------
 

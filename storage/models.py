@@ -377,6 +377,9 @@ class RequestDecisionRow(Base):
     comment: Mapped[str | None] = mapped_column(String(2000))
     # The decider's right came from the level's escalate_to role (migration 0024).
     escalated: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # The lower limit the level approved instead of the one asked for (migration 0039).
+    limit_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    limit_currency: Mapped[str | None] = mapped_column(String(3))
 
 
 class RequestQuestionRow(Base):

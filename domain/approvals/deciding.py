@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
 from domain.access import Member
 from domain.access_audit import on_record
+from domain.amount_text import LIMIT_TOO_LARGE, read_amount
+from domain.amounts import exact_money
 from domain.approvals.context import RequestsContext, audit_day, permanent_limit, request_details
 from domain.approvals.deciders import took_part, undecidable
 from domain.approvals.events import (
@@ -51,6 +54,7 @@ from domain.approvals.rules import (
 )
 from domain.errors import DomainError
 from domain.model import AuditEntry, Customer
+from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.text import N_
 
@@ -85,7 +89,7 @@ class Deciding(RequestsContext):
     """Approve or reject a level, or ask the requester for information."""
 
     def decide(self, actor: Member, request_id: int, level: int, outcome: Outcome,
-               comment: str | None = None) -> RequestRecord:
+               comment: str | None = None, lower_to: str | None = None) -> RequestRecord:
         """Approves or rejects ``level`` of a request (the level the card or button
         names; the server re-reads everything else). Approving the last level closes
         the request approved and makes its change take effect at once: a limit kind
@@ -96,14 +100,19 @@ class Deciding(RequestsContext):
         the level's role nor standing in for a holder, for a level already decided
         (``AlreadyDecided``, naming who: the answer to a double click or a race), a
         level not yet open, a closed or expired request, a rejection without comment.
-        Audited ``requests.approved`` / ``requests.rejected``."""
+        Audited ``requests.approved`` / ``requests.rejected``.
+
+        ``lower_to``: an approval of a limit for less than asked, as typed (``150k``): the
+        new limit in the request's currency, below the one asked for and above the one in
+        force (``LowerLimitRefused`` otherwise). The request asks for it from then on: the
+        levels after decide on it, and the last one's approval puts it in force."""
         self._require_deciding(actor, request_id, level, outcome.value)
         if comment is not None and len(comment) > MAX_COMMENT:
             raise DomainError(N_("A comment takes at most {limit} characters; this one has "
                                  "{length}."), limit=MAX_COMMENT, length=len(comment))
         with self._refusals_on_record(actor, request_id, level, outcome.value):
             return self._retried(lambda: self._decide(actor, request_id, level, outcome,
-                                                      comment))
+                                                      comment, lower_to))
 
     def _require_deciding(self, actor: Member, request_id: int, level: int, act: str) -> None:
         """The access check, its refusal recorded as the rules' refusals are (an auditor
@@ -130,7 +139,7 @@ class Deciding(RequestsContext):
             raise
 
     def _decide(self, actor: Member, request_id: int, level: int, outcome: Outcome,
-                comment: str | None) -> RequestRecord:
+                comment: str | None, lower_to: str | None = None) -> RequestRecord:
         now, today = self.clock(), self.today()
         with self.unit_of_work() as uow:
             uow.begin_write()
@@ -142,19 +151,25 @@ class Deciding(RequestsContext):
             holders = self.roster.holders()
             decided = took_part(decisions) | {actor.user_id}
 
+            route, requester = request.route, request.requested_by
+
             def keeps(delegator: str) -> bool:
                 # Standing in for this holder leaves every later level someone?
-                return outcome is Outcome.REJECTED or level >= len(request.route) or \
-                    undecidable(request.route, request.requested_by, holders,
+                return outcome is Outcome.REJECTED or level >= len(route) or \
+                    undecidable(route, requester, holders,
                                 first=level + 1, decided=decided | {delegator}) is None
 
             granted = authority(request, decisions, actor.user_id, level, holders,
                                 store.delegations(actor.user_id), now, today, keeps)
             self._not_the_owner(uow, request, actor, granted)
             text = require_comment(outcome, comment)
+            asked = request.new_limit
+            if outcome is Outcome.APPROVED and lower_to and lower_to.strip():
+                request = self._lowered(uow, request, lower_to, today)
+            lowered = request.new_limit if request.new_limit != asked else None
             decision = Decision(request.id, level, request.current.role, outcome,
                                 actor.user_id, now, text, granted.on_behalf_of,
-                                granted.escalated)
+                                granted.escalated, lowered)
             final = outcome is Outcome.REJECTED or request.is_last_level
             if final:
                 # Before any row is written: a final decision changes the customer's
@@ -189,6 +204,8 @@ class Deciding(RequestsContext):
                        "comment": text, "on_behalf_of": granted.on_behalf_of,
                        "escalated": granted.escalated, "final": final,
                        "decider_roles": sorted(actor.roles)}
+            if lowered is not None and asked is not None:
+                details["lowered_from"] = str(asked.amount)
             action = "requests.approved" if outcome is Outcome.APPROVED else \
                 "requests.rejected"
             uow.audit.append(AuditEntry(now, actor.user_id, action, saved.customer_id,
@@ -243,6 +260,43 @@ class Deciding(RequestsContext):
                                current=level)
 
     @staticmethod
+    def _lowered(uow: UnitOfWork, request: CreditRequest, typed: str, today: date
+                 ) -> CreditRequest:
+        """``request`` asking for the lower limit ``typed``, or ``LowerLimitRefused``."""
+        asked = request.new_limit
+        if request.kind not in LIMIT_KINDS or asked is None:
+            raise LowerLimitRefused(N_("Only a limit can be approved lower: approve this "
+                                       "request as it is, or reject it."))
+        text = unicodedata.normalize("NFKC", typed).strip()
+        try:
+            read = read_amount(text, LIMIT_TOO_LARGE, implied=asked.currency)
+            if read.currency not in (None, asked.currency):
+                raise LowerLimitRefused(N_("“{text}” is in {typed}: write the lower limit "
+                                           "in {currency}, the currency asked in."),
+                                        text=text, typed=read.currency,
+                                        currency=asked.currency)
+            lower = exact_money(text, read.value, asked.currency)
+        except LowerLimitRefused:
+            raise
+        except DomainError as wrong:
+            raise LowerLimitRefused(wrong.template, **wrong.params) from wrong
+        if lower.amount >= asked.amount:
+            raise LowerLimitRefused(N_("{lower} is not below the {asked} asked for: approve "
+                                       "as asked with this field empty, or write less."),
+                                    lower=lower, asked=asked)
+        customer = uow.customers.get(request.customer_id)
+        current = limit_now(uow, request, customer, today) if customer else \
+            request.current_limit
+        if current is not None and lower.amount <= current.amount:
+            raise LowerLimitRefused(N_("{lower} is not above the limit in force, {current}: "
+                                       "approve a limit above it, or reject the request."),
+                                    lower=lower, current=current)
+        return dataclasses.replace(
+            request, new_limit=lower, asked_in=None,
+            increase=lower - request.current_limit if request.current_limit is not None
+            and request.current_limit.currency == lower.currency else request.increase)
+
+    @staticmethod
     def _still_raises(uow: UnitOfWork, request: CreditRequest, today: date
                       ) -> Customer | None:
         """A limit request approved at its last level must still raise the limit in
@@ -255,12 +309,7 @@ class Deciding(RequestsContext):
         customer = uow.customers.get(request.customer_id)
         if customer is None:
             return None
-        if request.kind is RequestKind.TEMPORARY_LIMIT:
-            override = uow.credit_requests.effective_limits(
-                [request.customer_id], today).get(request.customer_id)
-            current = override.limit if override else customer.credit_limit
-        else:
-            current = permanent_limit(uow, customer, today)
+        current = limit_now(uow, request, customer, today)
         if current.currency != request.new_limit.currency:
             # The ERP moved the customer to another currency since it was filed: a limit
             # in the old one would stand on a limit and exposure in the new one.
@@ -423,3 +472,18 @@ class Deciding(RequestsContext):
                 stand_ins=self._stand_ins(uow, request)))
             uow.commit()
         return record
+
+
+class LowerLimitRefused(DomainError):
+    """A lower limit an approver typed that cannot be approved: said beside its field."""
+
+
+def limit_now(uow: UnitOfWork, request: CreditRequest, customer: Customer, today: date
+              ) -> Money:
+    """The limit a limit request changes, as it is today: a temporary one stands on the
+    limit in force; a permanent one on the permanent limit (``permanent_limit``)."""
+    if request.kind is RequestKind.TEMPORARY_LIMIT:
+        override = uow.credit_requests.effective_limits(
+            [request.customer_id], today).get(request.customer_id)
+        return override.limit if override else customer.credit_limit
+    return permanent_limit(uow, customer, today)

@@ -238,6 +238,9 @@ class Decision:
     comment: str | None = None
     on_behalf_of: str | None = None
     escalated: bool = False
+    # The lower limit the level approved instead of the one asked for, which the levels
+    # after it decide on (``CreditRequest.new_limit`` is lowered to it); None: as asked.
+    limit: Money | None = None
 
     def involves(self, user_id: str) -> bool:
         return user_id in (self.decided_by, self.on_behalf_of)

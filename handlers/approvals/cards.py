@@ -220,6 +220,8 @@ def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:
         # "Level 2 of 2: finance director ✅ Approved by @cfo" read as the CFO deciding
         # a level that was not theirs.
         text += tr._(", by escalation")
+    if decision.limit is not None:
+        text += tr._(", for a lower limit of {limit}", limit=decision.limit)
     if decision.comment:
         text += "\n" + quoted(decision.comment)
     return text
@@ -422,6 +424,9 @@ def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
             "for level {next} of {levels}: {role}.", level=decision.level, subject=about,
             who=who, next=request.level, levels=len(request.route),
             role=role_name(request.current.role))
+    if decision.limit is not None:
+        text = tr.sentences(text, tr._("{who} approved a lower limit than you asked for: "
+                                       "{limit}.", who=who, limit=decision.limit))
     if decision.comment:
         text += "\n" + quoted(decision.comment)
     return text

@@ -23,6 +23,7 @@ ANSWER_VIEW = "approvals_answer_view"
 # Each modal's one input, by its block id (submissions are read by block).
 COMMENT_BLOCK = "comment"
 QUESTION_BLOCK = "question"
+LOWER_BLOCK = "lower"
 ANSWER_BLOCK = "answer"
 
 
