@@ -246,6 +246,8 @@ def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Trans
     if decision.escalated:
         # Else it reads as someone outside the level's role deciding it.
         text += tr._(" (by escalation: past its deadline, or with none of its role left)")
+    if decision.limit is not None:
+        text += tr._(", for a lower limit of {limit}", limit=decision.limit)
     if decision.comment:
         # Quoted as the cards quote it: a comment's own lines and mrkdwn cannot pass
         # for a line of the history.

@@ -73,6 +73,11 @@ def test_an_approver_grants_less_than_asked_and_the_lower_limit_takes_effect(
     assert Decimal(change.details["limit"]) == 150000
     check = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging")
     assert "*Credit limit*\n$150,000.00" in check.texts()
+    # The history says who lowered it.
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
+    assert (f"  ↳ level 1 (credit manager) approved by <@{CREDIT_MANAGER}> on "
+            f"{when(world, request_id, 1)}, for a lower limit of $150,000.00\n> half now"
+            ) in history
 
 
 def test_a_lower_limit_that_is_not_lower_or_not_a_raise_is_refused_beside_its_field(
