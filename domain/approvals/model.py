@@ -373,9 +373,13 @@ def waits_until(limit: Money, running: LimitChange | None) -> date | None:
 
 
 def _earlier(change: LimitChange, changes: Sequence[LimitChange]) -> list[LimitChange]:
-    """The changes approved before ``change`` that stood on the same ERP limit."""
+    """The changes approved before ``change`` that stood on the same ERP limit when it was
+    approved: an import that overtook them since does not change what it replaced (the
+    history's lines read otherwise after each import)."""
     return [c for c in changes if (c.effective_at, c.id) < (change.effective_at, change.id)
-            and change.previous is not None and stands_on(c, change.previous)]
+            and change.previous is not None
+            and (c.overtaken_at is None or c.overtaken_at > change.effective_at)
+            and (c.previous is None or c.previous == change.previous)]
 
 
 def limit_before(change: LimitChange, changes: Sequence[LimitChange], day: date

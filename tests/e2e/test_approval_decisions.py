@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from bot.sandbox.driver import HttpResult, Reply
 from domain.approvals.filing import Filing
@@ -27,7 +27,8 @@ from domain.model import AuditEntry
 from domain.money import Money
 from handlers.approvals.notices import card_key, question_key
 from handlers.i18n import translator
-from storage.models import ExchangeRateRow, InvoiceRow, OutboxRow
+from storage.credit_requests import overtake_changes
+from storage.models import CustomerRow, ExchangeRateRow, InvoiceRow, OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, NOW, SALES, SALES_CHANNEL, STRANGER, World
 
 FINANCE_DIRECTOR = "U03FINDIR01"
@@ -539,6 +540,18 @@ def test_a_permanent_limit_below_a_running_temporary_one_says_when_it_applies(
         "day after the temporary limit running then",
         f"• {when(world, temporary, 2)}: $100,000.00 → $200,000.00, approved by "
         f"<@{FINANCE_DIRECTOR}> (request #{temporary}) temporary, through Dec 19, 2026"]
+    # The next customers import exports another limit: both lines still say what each
+    # change replaced, and from when, with the import's day after them.
+    with world.services.engine.begin() as conn:
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
+                     .values(credit_limit=Decimal(130_000)))
+        overtake_changes(conn, NOW + timedelta(days=1))
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002")
+    replaced = EN.date((NOW + timedelta(days=1)).astimezone(ZONE).date())
+    assert [line for text in history.texts() for line in text.split("\n")
+            if line.startswith("• ") and "→" in line] == [
+        f"{limit_lines[0]}; the ERP's limit replaced it on {replaced}",
+        f"{limit_lines[1]}; the ERP's limit replaced it on {replaced}"]
 
 
 def test_the_new_limit_reaches_no_owner_app_yaml_does_not_open_credit_data_to(
