@@ -30,20 +30,15 @@ log = logging.getLogger("creditbot.after_form")
 PAUSES_SECONDS = (5.0, 20.0, 60.0, 180.0)
 
 
-def in_channel(channel: str | None) -> str | None:
-    """``channel``, where a form was opened, unless it is a direct message: there the
-    answer is a message the person keeps rather than one gone when Slack reloads."""
-    return channel if channel and not channel.startswith("D") else None
-
-
 def tell(context: BoltContext, text: str, blocks: list[dict[str, Any]] | None = None, *,
          beside: str | None = None) -> None:
     """Shows ``text`` to the person who submitted the form: beside ``beside`` (the
     channel the form was opened from) when given and Slack takes it there, else by
-    direct message."""
+    direct message, as for a form opened in a direct message: there the answer is a
+    message the person keeps rather than one gone when Slack reloads."""
     user = context.user_id or ""
     client: WebClient = context.client
-    if beside:
+    if beside and not beside.startswith("D"):
         try:
             extra: dict[str, Any] = {"blocks": blocks} if blocks is not None else {}
             client.chat_postEphemeral(channel=beside, user=user, text=text, **extra)

@@ -32,7 +32,7 @@ from domain.days import upcoming_day_problem
 from domain.errors import FormRefused
 from domain.money import Money
 from domain.text import as_written
-from handlers.after_form import in_channel, tell
+from handlers.after_form import tell
 from handlers.collections.blocks import (
     KINDS,
     OUTCOME_LENGTH,
@@ -221,7 +221,7 @@ def _named(deps: Deps, customer_id: str, tr: Translator) -> str:
 def _done(context: BoltContext, text: str) -> Callable[[], None]:
     """The confirmation once the form closed: beside where it was opened, else (or
     when the bot is not there) by direct message."""
-    return lambda: tell(context, text, beside=in_channel(context["metadata"].channel))
+    return lambda: tell(context, text, beside=context["metadata"].channel)
 
 
 def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:

@@ -19,7 +19,7 @@ from domain.meetings.model import Meeting
 from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused, within_hours
 from domain.meetings.use_cases import AlreadySubmitted, NotYours, Scope
 from domain.text import N_, map_texts
-from handlers.after_form import in_channel, tell
+from handlers.after_form import tell
 from handlers.deps import Deps
 from handlers.errors import field_error, refused
 from handlers.i18n import Translator
@@ -180,7 +180,7 @@ def _outside_their_hours(context: BoltContext, meeting: Meeting, deps: Deps) -> 
 
 def _confirm(context: BoltContext, channel: str | None, text: str) -> None:
     """Beside where the form was opened, else (or when the bot is not there) by DM."""
-    tell(context, text, [section(text)], beside=in_channel(channel))
+    tell(context, text, [section(text)], beside=channel)
 
 
 # -- /credit meetings ------------------------------------------------------------------

@@ -88,7 +88,10 @@ creditbot (opened a form, only you can see it)
 $200,000.00 (now $100,000.00, +$100,000.00)
 Level 1 of 2
 Now: exposure $35,128.92, available credit $64,871.08
-1. Comment [comment]  (optional)
+1. Approve a lower limit [lower]  (optional)
+    empty
+    The new limit to approve instead of $200,000.00, in USD, e.g. 150k. Empty: as asked.
+2. Comment [comment]  (optional)
     empty
     The requester reads it.
  Approve     Cancel
@@ -449,6 +452,7 @@ def test_ctrl_d_in_a_form_closes_it_unsubmitted(monkeypatch, clock, tmp_path):
 def test_a_form_filed_from_a_direct_message_is_confirmed_there(monkeypatch, clock,
                                                                tmp_path):
     # The confirmation said "(only you can see this, in #D01SALESBEN)": a raw DM id.
+    # Opened in a direct message, it is a direct message, which stays when Slack reloads.
     out = _run(monkeypatch, tmp_path, """:as U01SALESAMY
 /credit order lakeside 10k PO-1
 :as U01SALESBEN
@@ -460,7 +464,7 @@ reason: customer pays friday
     assert confirmed.startswith("""form> :submit
 … pressed “File request”
 The form closed.
-creditbot (only you can see this, in your direct messages)
+creditbot sent a direct message to @U01SALESBEN
 📥 Request #1 filed: order release for Lakeside Furniture Outlet (C0013)""")
 
 
