@@ -237,7 +237,10 @@ class OrdersContext(OrganisationDay):
             chosen = next((c for c in contracts if c.valid_on(order_date)), None)
             wanted = bool(contracts)
         if chosen is None:
-            return None, wanted, _nearest(contracts, order_date)
+            # An ERP order naming a contract not on file is told no contract is valid,
+            # not pointed at another one.
+            named = erp is not None and bool(erp.contract_id)
+            return None, wanted, None if named else _nearest(contracts, order_date)
         limit = chosen.credit_limit
         if limit is None:
             return ContractUse(chosen), wanted, None
@@ -256,12 +259,13 @@ class OrdersContext(OrganisationDay):
 
 
 def _nearest(contracts: Sequence[Contract], day: date) -> Contract | None:
-    """The last contract to end before ``day``, else the first to start after it."""
-    ended = [c for c in contracts if c.end_date < day]
-    if ended:
-        return max(ended, key=lambda c: (c.end_date, c.contract_id))
-    return min((c for c in contracts if c.start_date > day),
-               key=lambda c: (c.start_date, c.contract_id), default=None)
+    """Of the contracts not valid on ``day``, the one nearest it: ended fewest days
+    before, or starting fewest days after (the one that ended, on a tie)."""
+    def distance(contract: Contract) -> tuple[int, int, str]:
+        if contract.end_date < day:
+            return (day - contract.end_date).days, 0, contract.contract_id
+        return (contract.start_date - day).days, 1, contract.contract_id
+    return min((c for c in contracts if not c.valid_on(day)), key=distance, default=None)
 
 
 def recipients(customer: Customer | None, *others: str | None) -> tuple[str, ...]:

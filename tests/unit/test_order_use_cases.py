@@ -148,14 +148,15 @@ def test_contracts_must_be_valid_and_within_their_limit():
     assert failure_text(failure, translator("en")) == (
         "Contract K1 runs from Jan 1, 2025 to Jun 30, 2026, so it does not cover the order "
         "date Nov 30, 2026.")
-    # The last to end of two, or, with none ended, the first to start after the order.
+    # The one nearest the order date, ended or to come: K1 ended 153 days before, K3
+    # starts 32 days after (one that ended years ago sent the rep to renew it).
     older = Contract("K0", "C1", date(2024, 1, 1), date(2024, 12, 31), cny("500000"))
     next_year = Contract("K3", "C1", date(2027, 1, 1), date(2027, 12, 31), cny("500000"))
     later = Contract("K4", "C1", date(2027, 3, 1), date(2027, 12, 31), cny("500000"))
-    checks, _, _ = world(contracts=(older, expired, next_year))
+    checks, _, _ = world(contracts=(older, expired))
     [failure] = checks.check(REP_MEMBER, "C1", "1000").verdict.failures
     assert failure.figures["contract"] == "K1"
-    checks, _, _ = world(contracts=(later, next_year))
+    checks, _, _ = world(contracts=(older, expired, later, next_year))
     [failure] = checks.check(REP_MEMBER, "C1", "1000").verdict.failures
     assert (failure.figures["contract"], failure.figures["later"]) == ("K3", "yes")
     current = Contract("K2", "C1", date(2026, 1, 1), date(2026, 12, 31), cny("60000"))
@@ -277,6 +278,19 @@ def test_erp_orders_are_reviewed_once_and_counted_as_the_last_one_in():
     assert held.actor == "creditbot"
     # E2 alone: invoices 950,000 + both orders 110,000 → E2 as the last one in.
     assert dict(change.check.failures[0].figures)["total"] == Money(Decimal("1060000.00"), "CNY")
+
+
+def test_an_erp_order_naming_a_contract_not_on_file_is_not_pointed_at_another():
+    # K-9 unknown, K2 valid: it was answered with K1, which ended in June.
+    expired = Contract("K1", "C1", date(2025, 1, 1), date(2026, 6, 30), cny("500000"))
+    current = Contract("K2", "C1", date(2026, 1, 1), date(2026, 12, 31), cny("500000"))
+    named = Order("E9", "C1", TODAY, cny("1000"), contract_id="K-9")
+    checks, uow, _ = world(contracts=(expired, current), orders=(named,))
+    assert checks.review_imported() == {"reviewed": 1, "held": 1}
+    [check] = uow.orders.checks.values()
+    assert [(f.rule, dict(f.figures)) for f in check.failures] == [
+        (Rule.CONTRACT_NOT_VALID, {"contract": "", "date": TODAY, "start": "", "end": "",
+                                   "later": ""})]
 
 
 def test_an_erp_order_is_not_held_behind_an_order_placed_after_its_date():
