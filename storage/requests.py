@@ -27,9 +27,10 @@ PRUNE_EVERY_SECONDS = 600.0
 # A claim runs before Slack's request is answered (bot.web), so it may not take the
 # serving statements' 5 s: a table locked on PostgreSQL held every click and event past
 # Slack's 3 s. Past this its connection is cut (storage.stall_guard) and the delivery is
-# processed as new, as when the database cannot be reached; SQLite's writers' gate has
-# its own bound.
-CLAIM_SECONDS = 1.0
+# processed as new, as when the database cannot be reached (the server may still record
+# the claim). Not shorter: a server taking 1.5 s a statement cut every claim, and every
+# retry of Slack's was processed again. SQLite's writers' gate has its own bound.
+CLAIM_SECONDS = 2.0
 
 # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL): a repeat inserts no row, without
 # an error in the server's log for every retry.

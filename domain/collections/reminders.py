@@ -38,10 +38,10 @@ from domain.collections.model import (
 )
 from domain.collections.promises import Verdict
 from domain.collections.status import (
-    all_overdue_disputed,
     owes_overdue,
     promise_verdict,
     status_of,
+    waits_on_dispute,
 )
 from domain.collections.work import CollectorsDay
 from domain.model import SYSTEM, AuditEntry, Customer
@@ -231,8 +231,8 @@ class CollectionsJob:
                         or current.reminded_for == current.next_action_on \
                         or uow.outbox.id_of(nudge_key(current)) is not None:  # before 0015
                     continue
-                if current.status is AssignmentStatus.DISPUTED and all_overdue_disputed(
-                        uow, current.customer_id, self.day.today()):
+                if current.status is AssignmentStatus.DISPUTED and waits_on_dispute(
+                        uow, current.customer_id, current.next_action_on, self.day.today()):
                     # Reminded once the dispute is resolved (not marked reminded now).
                     continue
                 if not _marked(uow, replace(current, reminded_for=current.next_action_on),

@@ -104,13 +104,23 @@ def owes_overdue(open_invoices: Iterable[Invoice], today: date) -> bool:
     return any(i.due_date < today and i.open_amount.amount > 0 for i in open_invoices)
 
 
-def all_overdue_disputed(uow: UnitOfWork, customer_id: str, today: date) -> bool:
-    """Whether every overdue invoice of an account is in an open dispute: its next step
-    waits on the department resolving it, whose post said reminders are paused."""
-    disputed = {i for d in uow.collections.open_disputes([customer_id]) for i in d.invoice_ids}
-    return bool(disputed) and not owes_overdue(
-        (i for i in uow.receivables.open_invoices([customer_id])
-         if i.invoice_id not in disputed), today)
+def waits_on_dispute(uow: UnitOfWork, customer_id: str, step: date | None,
+                     today: date) -> bool:
+    """Whether an account's next step (``step``) waits on a dispute: it has money
+    overdue, all of it in open disputes (whose post said reminders are paused), and no
+    collector set the step after the latest of them was opened (one set since, "call the
+    buyer on the 2nd", is their plan with the dispute in mind, and is reminded)."""
+    disputes = uow.collections.open_disputes([customer_id])
+    if not disputes:
+        return False
+    disputed = {i for d in disputes for i in d.invoice_ids}
+    invoices = uow.receivables.open_invoices([customer_id])
+    if not owes_overdue(invoices, today) or owes_overdue(
+            (i for i in invoices if i.invoice_id not in disputed), today):
+        return False
+    opened = max(d.opened_at for d in disputes)
+    return not any(a.next_action_on == step and a.at > opened
+                   for a in uow.collections.actions(customer_id))
 
 
 def open_legal_case(uow: UnitOfWork, customer_id: str) -> LegalCase | None:

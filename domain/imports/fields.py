@@ -200,9 +200,9 @@ def date_meant(raw: str) -> str:
     if found is None:
         return ""
     first, second, year = (int(part) for part in found.groups())
-    if raw.count(".") == 2:
-        # Dots between day, month and year are Europe's way (01.10.2026 is 1 October):
-        # nobody writes the month first with them.
+    if raw.count(".") == 2 and first <= 12 and second <= 12:
+        # Dots between day, month and year are Europe's way (01.10.2026 is 1 October);
+        # numbers that settle the order (12.31.2026) settle it as for slashes.
         day, month = first, second
     elif first > 12 >= second:
         day, month = first, second

@@ -85,8 +85,8 @@ class Agenda:
     items: tuple[AgendaItem, ...] = ()
     # Per topic, how many lines the cap left out.
     more: tuple[tuple[Topic, int], ...] = ()
-    # No account has a collector: "nothing to discuss" under the overdue balances by
-    # collector read as nothing overdue, with millions overdue and nobody assigned.
+    # Money is overdue and no account it is on has a collector: "nothing to discuss"
+    # under the overdue balances by collector read as nothing overdue.
     nobody_collects: bool = False
 
     def of(self, topic: Topic) -> tuple[AgendaItem, ...]:
@@ -159,9 +159,11 @@ def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
         elif topic is Topic.BROKEN_PROMISES:
             add(topic, broken_promises(uow, now, as_of, settings.broken_within_days, names))
         elif topic is Topic.OVERDUE_BY_COLLECTOR:
-            assignments = uow.collections.open_assignments()
-            nobody_collects = not assignments
-            add(topic, overdue_by_collector(assignments, entries or [], settings.cap))
+            found = overdue_by_collector(uow.collections.open_assignments(), entries or [],
+                                         settings.cap)
+            nobody_collects = not found and any(
+                e.in_base is not None and e.in_base.overdue.amount > 0 for e in entries or [])
+            add(topic, found)
         elif topic is Topic.OPEN_DISPUTES:
             add(topic, open_disputes(uow, as_of, zone, names))
     for customer_id in meeting.customers:

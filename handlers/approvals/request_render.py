@@ -226,8 +226,8 @@ def _may_expire_first(request: CreditRequest, requests: CreditRequests, tr: Tran
     if latest.astimezone(requests.zone).date() <= last_day:
         return []
     return [section(":warning: " + tr._(
-        "Its last day, {day}, may come first: if each of its {n} levels takes its full "
-        "time, the last decides by {deadline}. Undecided by the end of {day}, the request "
+        "Its last day, {day}, may come first: if each of the {n} levels left takes its "
+        "full time, the last decides by {deadline}. Undecided by the end of {day}, the request "
         "expires; ask the approvers to decide sooner, or ask for a later day.",
         n=len(request.route) - request.level + 1, day=last_day,
         deadline=tr.moment(latest, requests.zone)))]

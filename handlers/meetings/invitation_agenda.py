@@ -200,8 +200,8 @@ def _nothing(tr: Translator, agenda: Agenda, topic: Topic) -> str:
     """What an empty topic says: nothing to discuss, unless it is empty for want of
     collectors."""
     if topic is Topic.OVERDUE_BY_COLLECTOR and agenda.nobody_collects:
-        return tr._("no account has a collector yet (/credit assign, or the morning "
-                    "alerts' assignment rules, give them one)")
+        return tr._("no account with money overdue has a collector yet (/credit assign, or "
+                    "the morning alerts' assignment rules, give them one)")
     return tr._("nothing to discuss")
 
 

@@ -586,8 +586,8 @@ def test_a_temporary_limit_ending_before_its_levels_may_decide_says_so_when_file
     assert latest == datetime(2026, 12, 9, 18, tzinfo=ZONE)
     assert latest.astimezone(ZONE).date() > date(2026, 12, 1)
     assert mrkdwn(reply).split("\n")[3] == (
-        ":warning: Its last day, Dec 1, 2026, may come first: if each of its 2 levels takes "
-        f"its full time, the last decides by {EN.moment(latest, ZONE)}. Undecided by the "
+        ":warning: Its last day, Dec 1, 2026, may come first: if each of the 2 levels left "
+        f"takes its full time, the last decides by {EN.moment(latest, ZONE)}. Undecided by the "
         "end of Dec 1, 2026, the request expires; ask the approvers to decide sooner, or "
         "ask for a later day.")
     # Time enough: nothing said.

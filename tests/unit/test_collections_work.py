@@ -727,6 +727,18 @@ def test_an_account_whose_overdue_is_all_disputed_is_nudged_once_the_dispute_is_
     assert [c for c in notices.calls if c[0] == "nudge"][-1] == ("nudge", ("C2",))
 
 
+def test_a_step_the_collector_sets_during_a_dispute_is_reminded(
+        day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
+    # "Call the buyer on the 2nd", logged with the dispute open, was never reminded.
+    day.dispute(MEI, "C2", ["I3"], "short delivery", "sales", "U0SALES001")
+    clock[0] = NOW + timedelta(hours=1)
+    day.log_action(MEI, "C2", ActionKind.NOTE, "call the buyer about the pallets",
+                   TODAY + timedelta(days=2))
+    clock[0] = NOW + timedelta(days=2)
+    assert CollectionsJob(day).run().nudged == 1
+    assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", ("C2",))]
+
+
 def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
         day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
     opened = day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")

@@ -169,7 +169,7 @@ def test_missing_required_columns_name_them_and_the_header_seen():
     ("31.10.2026", "; write 2026-10-31"),
     # Dots are day first wherever they are written: 01.10.2026 got no hint.
     ("01.10.2026", "; write 2026-10-01"), ("4.5.2026", "; write 2026-05-04"),
-    ("10.31.2026", ""),  # no 31st month, and dots are never month first
+    ("10.31.2026", "; write 2026-10-31"),  # no 31st month: the numbers settle it
     ("2026-12-04 00:00:00", "; write 2026-12-04"),
     ("04/05/2026", ""),  # the 4th of May or the 5th of April: no guess
     ("31/02/2026", ""),  # no such day either way

@@ -246,9 +246,17 @@ def test_a_collection_review_before_anyone_collects_says_so_not_nothing_to_discu
              if b["type"] == "section"]
     assert texts[:2] == [
         "*Broken promises to pay*\n_nothing to discuss_",
-        "*Largest overdue balances by collector*\n_no account has a collector yet (/credit "
-        "assign, or the morning alerts' assignment rules, give them one)_"]
-    # Once accounts have collectors, an empty topic is nothing to discuss again.
+        "*Largest overdue balances by collector*\n_no account with money overdue has a "
+        "collector yet (/credit assign, or the morning alerts' assignment rules, give them "
+        "one)_"]
+    # One account assigned, with nothing overdue: the overdue money still has nobody.
+    quiet = world(more_customers=(Customer("C0009", "Quiet Ltd", usd("1000"), 30),))
+    with quiet:
+        quiet.collections.add_assignment(Assignment("C0009", ANNA, AssignmentStatus.OPEN,
+                                                    "manual", NOW - timedelta(days=3)))
+        quiet.commit()
+    assert build_agenda(quiet, review, POLICY, NOW, ZONE).nobody_collects
+    # Once the overdue accounts have collectors, an empty topic is nothing to discuss.
     assert not build_agenda(collection_world(), review, POLICY, NOW, ZONE).nobody_collects
 
 
