@@ -287,7 +287,10 @@ class Deciding(RequestsContext):
         customer = uow.customers.get(request.customer_id)
         current = limit_now(uow, request, customer, today) if customer else \
             request.current_limit
-        if current is not None and lower.amount <= current.amount:
+        # In another currency the ERP moved the customer to, the request is refused as a
+        # whole when approved (``_still_raises``), not over this field.
+        if current is not None and current.currency == lower.currency \
+                and lower.amount <= current.amount:
             raise LowerLimitRefused(N_("{lower} is not above the limit in force, {current}: "
                                        "approve a limit above it, or reject the request."),
                                     lower=lower, current=current)
