@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.amount_text import SIGN, read_amount
@@ -410,13 +411,32 @@ def order_words(text: str) -> list[str]:
 _CHINESE_COMMA = re.compile(r"(?<!\d)，|，(?!\d)")
 
 
-def _parted(text: str) -> str:
+def parted(text: str) -> str:
+    """``text`` with a Chinese writer's ， between items read as spaces."""
     return _CHINESE_COMMA.sub(" ", text)
+
+
+# A mark after the amount, before what follows it ("+5万，春节备货", "+10万：备货", "5k, PO-1"):
+# a Chinese one anywhere but between digits, a comma or colon before a space.
+_MARK = re.compile(r"[，：、](?![\d０-９])|[,:](?=\s)")
+
+
+def amount_parted(text: str, is_amount: Callable[[str], bool]) -> str:
+    """``text`` with the mark after its amount (the first word after the customer that
+    ``is_amount``) read as a space, and a Chinese comma before it too: "+5万,春节备货" was
+    no amount. What follows keeps its own marks (a reason's commas)."""
+    for mark in _MARK.finditer(text):
+        words = parted(text[:mark.start()]).split()
+        if len(words) >= 2 and is_amount(words[-1]):
+            if any(is_amount(word) for word in words[1:-1]):
+                return text  # past the amount: a date's comma in the reference (Dec 31, …)
+            return " ".join(words) + " " + text[mark.end():].lstrip()
+    return text
 
 
 def split_order(text: str) -> TypedOrder | None:
     """``None`` when no amount follows a customer."""
-    text = _parted(text)
+    text = parted(amount_parted(text, lambda word: _is_amount(word) or numeric(word)))
     quoted = _quoted(text)
     if quoted is not None:
         customer, after = quoted
@@ -488,7 +508,7 @@ def _as_typed(text: str, rest: list[str]) -> str | None:
 
 def split_check(text: str) -> TypedOrder | None:
     """A check with an amount at its end, else ``None`` (a plain check)."""
-    text = _parted(text)
+    text = parted(text)
     quoted = _quoted(text)
     if quoted is not None:
         customer, rest = quoted

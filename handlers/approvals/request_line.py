@@ -24,6 +24,7 @@ from domain.errors import DomainError, SeveralProblems
 from domain.orders.typed import (
     LowerCaseCode,
     UnknownCurrency,
+    amount_parted,
     as_written,
     currency_word,
     is_code,
@@ -73,7 +74,8 @@ class RequestLine:
 
 
 def parse_request_line(text: str) -> RequestLine:
-    written, text = text, " ".join(text.split())
+    # "+5万，春节备货": the reason after the mark (orders read theirs so).
+    written, text = text, " ".join(amount_parted(text, _reads_as_amount).split())
     opened = text[:1]
     if opened in _QUOTES:
         end = text.find(_QUOTES[opened], 1)

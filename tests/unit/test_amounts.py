@@ -492,6 +492,18 @@ def test_yuan_written_apart_belongs_to_its_number(line, amount, reference):
     assert (typed.amount, typed.reference) == (amount, reference)
 
 
+@pytest.mark.parametrize(("line", "customer", "amount", "reference"), [
+    # A mark after the amount parts it from the reference, as a request's reason.
+    ("acme 5k, PO-1", "acme", "5k", "PO-1"), ("华夏物流 3万：PO-9", "华夏物流", "3万", "PO-9"),
+    ("华夏物流，3万，PO-9", "华夏物流", "3万", "PO-9"),
+    ("acme 120,000 PO-1", "acme", "120,000", "PO-1")])
+def test_a_comma_or_colon_after_an_orders_amount_parts_it(line, customer, amount, reference):
+    from domain.orders.typed import split_order
+
+    typed = split_order(line)
+    assert (typed.customer, typed.amount, typed.reference) == (customer, amount, reference)
+
+
 def test_in_a_form_field_an_everyday_word_is_told_its_amount_alone():
     # The quotes' way, "+50 "grand …"", was refused by the same field: a form's reason
     # is a field of its own.

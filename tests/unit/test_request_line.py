@@ -90,6 +90,16 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
     ("acme +20k temporary 2026-12-31 promo", RequestLine("acme", "+20k", "promo",
                                                          date(2026, 12, 31))),
     ("acme +20k tempting offer", RequestLine("acme", "+20k", "tempting offer")),
+    # A mark after the amount, as Chinese writes it, or a comma before a space: "+5万,春节
+    # 备货" was no amount, and with a space before it the reason read "，春节备货". The
+    # reason keeps its own marks; a comma between digits is the amount's.
+    ("华夏物流 +5万，春节备货，订单增加", RequestLine("华夏物流", "+5万", "春节备货，订单增加")),
+    ("华夏物流，+5万，春节备货", RequestLine("华夏物流", "+5万", "春节备货")),
+    ("杭州 +10万：春节备货", RequestLine("杭州", "+10万", "春节备货")),
+    ("华夏物流 +5万 ，春节备货", RequestLine("华夏物流", "+5万", "春节备货")),
+    ("lakeside +50k, xmas stock", RequestLine("lakeside", "+50k", "xmas stock")),
+    ("华夏物流 +120，000 春节", RequestLine("华夏物流", "+120，000", "春节")),
+    ("acme +10k more, and faster", RequestLine("acme", "+10k", "more, and faster")),
     # A bidi override inside the day is dropped, as everywhere text is compared.
     ("华夏物流 +5万 至 2027\u202e-01-31 x", RequestLine("华夏物流", "+5万", "x",
                                                    date(2027, 1, 31))),
