@@ -327,6 +327,8 @@ class CreditRequestRow(Base):
     currency: Mapped[str | None] = mapped_column(Code)  # of the limits below
     current_limit: Mapped[Decimal | None] = mapped_column(Amount)
     new_limit: Mapped[Decimal | None] = mapped_column(Amount)
+    # What the requester asked for, once a level approved less (migration 0039).
+    asked_limit: Mapped[Decimal | None] = mapped_column(Amount)
     increase: Mapped[Decimal | None] = mapped_column(Amount)
     expires_on: Mapped[dt.date | None]
     order_id: Mapped[str | None] = mapped_column(Id)

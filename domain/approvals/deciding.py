@@ -12,6 +12,7 @@ import dataclasses
 import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import NamedTuple
 
 from domain.access import Member
@@ -205,7 +206,8 @@ class Deciding(RequestsContext):
                        "escalated": granted.escalated, "final": final,
                        "decider_roles": sorted(actor.roles)}
             if lowered is not None and asked is not None:
-                details["lowered_from"] = str(asked.amount)
+                details["lowered_from"] = {"amount": str(asked.amount),
+                                           "currency": asked.currency}
             action = "requests.approved" if outcome is Outcome.APPROVED else \
                 "requests.rejected"
             uow.audit.append(AuditEntry(now, actor.user_id, action, saved.customer_id,
@@ -262,42 +264,54 @@ class Deciding(RequestsContext):
     @staticmethod
     def _lowered(uow: UnitOfWork, request: CreditRequest, typed: str, today: date
                  ) -> CreditRequest:
-        """``request`` asking for the lower limit ``typed``, or ``LowerLimitRefused``."""
+        """``request`` asking for the lower limit ``typed`` (a new total, or ``+50k`` on
+        the limit in force), or ``LowerLimitRefused``. What the requester asked for stays
+        (``asked_limit``); the limit it stands on and the increase are today's."""
         asked = request.new_limit
         if request.kind not in LIMIT_KINDS or asked is None:
             raise LowerLimitRefused(N_("Only a limit can be approved lower: approve this "
                                        "request as it is, or reject it."))
         text = unicodedata.normalize("NFKC", typed).strip()
+        customer = uow.customers.get(request.customer_id)
+        current = limit_now(uow, request, customer, today) if customer else \
+            request.current_limit
         try:
-            read = read_amount(text, LIMIT_TOO_LARGE, implied=asked.currency)
+            read = read_amount(text, LIMIT_TOO_LARGE, increase=True, implied=asked.currency)
             if read.currency not in (None, asked.currency):
                 raise LowerLimitRefused(N_("“{text}” is in {typed}: write the lower limit "
-                                           "in {currency}, the currency asked in."),
-                                        text=text, typed=read.currency,
+                                           "in {currency}, the currency of the customer's "
+                                           "limit."), text=text, typed=read.currency,
                                         currency=asked.currency)
             lower = exact_money(text, read.value, asked.currency)
         except LowerLimitRefused:
             raise
         except DomainError as wrong:
             raise LowerLimitRefused(wrong.template, **wrong.params) from wrong
+        # In another currency the ERP moved the customer to, the request is refused as a
+        # whole when approved (``_still_raises``), not over this field.
+        comparable = current is not None and current.currency == lower.currency
+        if text.startswith("+") and comparable:
+            assert current is not None
+            lower = current + lower  # "+50k": an increase of the limit in force
+        lower = Money(lower.amount.quantize(AMOUNT_PLACES), lower.currency)
         if lower.amount >= asked.amount:
+            if request.asked_limit is not None:
+                raise LowerLimitRefused(N_("{lower} is not below the {asked} an earlier "
+                                           "level approved: approve that with this field "
+                                           "empty, or write less."), lower=lower,
+                                        asked=asked)
             raise LowerLimitRefused(N_("{lower} is not below the {asked} asked for: approve "
                                        "as asked with this field empty, or write less."),
                                     lower=lower, asked=asked)
-        customer = uow.customers.get(request.customer_id)
-        current = limit_now(uow, request, customer, today) if customer else \
-            request.current_limit
-        # In another currency the ERP moved the customer to, the request is refused as a
-        # whole when approved (``_still_raises``), not over this field.
-        if current is not None and current.currency == lower.currency \
-                and lower.amount <= current.amount:
+        if comparable and current is not None and lower.amount <= current.amount:
             raise LowerLimitRefused(N_("{lower} is not above the limit in force, {current}: "
                                        "approve a limit above it, or reject the request."),
                                     lower=lower, current=current)
         return dataclasses.replace(
-            request, new_limit=lower, asked_in=None,
-            increase=lower - request.current_limit if request.current_limit is not None
-            and request.current_limit.currency == lower.currency else request.increase)
+            request, new_limit=lower, asked_limit=request.asked_limit or asked,
+            current_limit=current if comparable else request.current_limit,
+            increase=lower - current if comparable and current is not None
+            else request.increase)
 
     @staticmethod
     def _still_raises(uow: UnitOfWork, request: CreditRequest, today: date
@@ -475,6 +489,10 @@ class Deciding(RequestsContext):
                 stand_ins=self._stand_ins(uow, request)))
             uow.commit()
         return record
+
+
+# As the database keeps amounts (storage.types.AMOUNT_SCALE): the audit's figures alike.
+AMOUNT_PLACES = Decimal("0.0001")
 
 
 class LowerLimitRefused(DomainError):

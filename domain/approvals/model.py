@@ -129,6 +129,9 @@ class CreditRequest:
     current_terms_days: int | None = None
     terms_days: int | None = None
     asked_in: AskedIn | None = None
+    # The limit the requester asked for, once a level approved less: ``new_limit`` is then
+    # the lower one the later levels decide on (``Decision.limit``); None until then.
+    asked_limit: Money | None = None
     state: RequestState = RequestState.OPEN
     level: int = 1
     level_since: datetime | None = None

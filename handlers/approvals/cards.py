@@ -97,6 +97,10 @@ def asked(tr: Translator, request: CreditRequest) -> str:
     if request.kind in LIMIT_KINDS and request.new_limit is not None:
         text = tr._("{new} (now {current}, +{increase})", new=request.new_limit,
                     current=request.current_limit or "-", increase=request.increase or "-")
+        if request.asked_limit is not None:
+            # The ask a level approved less than, and its currency's (below) stay in view.
+            text += "\n" + tr._("approved lower: {asked} was asked for",
+                                asked=request.asked_limit)
         if request.kind is RequestKind.TEMPORARY_LIMIT and request.expires_on is not None:
             text += "\n" + tr._("through {day}", day=request.expires_on)
         typed = asked_in(request, tr)

@@ -105,30 +105,38 @@ def _approve_view(tr: Translator, request: CreditRequest, pressed: LevelValue,
     if request.kind in LIMIT_KINDS and request.new_limit is not None:
         # "Yes, but to 150,000" is a decision approvers make every day: without it they
         # rejected, and the rep filed again.
+        example = _lower_example(request, tr)
+        params = {"asked": tr.money(request.new_limit), "currency": request.new_limit.currency}
         blocks.append(text_input(
             LOWER_BLOCK, tr._("Approve a lower limit"), optional=True, max_length=40,
             hint=tr._("The new limit to approve instead of {asked}, in {currency}, e.g. "
-                      "{example}. Empty: as asked.", asked=tr.money(request.new_limit),
-                      currency=request.new_limit.currency,
-                      example=_lower_example(request))))
+                      "{example}. Empty: as asked.", example=example, **params)
+            if example else tr._("The new limit to approve instead of {asked}, in "
+                                 "{currency}. Empty: as asked.", **params)))
     blocks.append(text_input(COMMENT_BLOCK, tr._("Comment"), multiline=True, optional=True,
                              max_length=MAX_COMMENT, hint=tr._("The requester reads it.")))
     return modal(APPROVE_VIEW, pressed, title=tr._("Approve"), submit=tr._("Approve"),
                  close=tr._("Cancel"), blocks=blocks)
 
 
-def _lower_example(request: CreditRequest) -> str:
-    """A round limit between the one in force and the one asked for, as people type
-    it (150k)."""
+def _lower_example(request: CreditRequest, tr: Translator) -> str | None:
+    """A round limit between the one in force and the one asked for, as the reader
+    types it (150k; 15万 in Chinese); None when no whole one lies between them."""
     assert request.new_limit is not None
     low = request.current_limit.amount if request.current_limit is not None and \
         request.current_limit.currency == request.new_limit.currency else Decimal(0)
     middle = (low + request.new_limit.amount) / 2
-    step = Decimal(1000) if middle >= 10_000 else Decimal(1)
-    rounded = (middle / step).to_integral_value(ROUND_DOWN) * step
-    if rounded <= low:
-        rounded = middle.quantize(Decimal(1), ROUND_DOWN)
-    return f"{rounded / 1000:f}k" if step == 1000 else f"{rounded:f}"
+    for step in (Decimal(10_000), Decimal(1000), Decimal(1)):
+        rounded = (middle / step).to_integral_value(ROUND_DOWN) * step
+        if low < rounded < request.new_limit.amount:
+            break
+    else:
+        return None
+    if tr.locale.language == "zh" and rounded % 10_000 == 0 and rounded >= 10_000:
+        return f"{rounded / 10_000:f}万"
+    if rounded % 1000 == 0 and rounded >= 1000:
+        return f"{rounded / 1000:f}k"
+    return f"{rounded:f}"
 
 
 def _reject_view(tr: Translator, request: CreditRequest, pressed: LevelValue,

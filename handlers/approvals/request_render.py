@@ -120,7 +120,9 @@ def figures(request: CreditRequest, tr: Translator) -> str:
         text += " " + tr._("through {day}", day=request.expires_on)
     typed = asked_in(request, tr)
     # Chinese puts it in full-width brackets.
-    return text if typed is None else tr._("{figures} ({asked})", figures=text, asked=typed)
+    text = text if typed is None else tr._("{figures} ({asked})", figures=text, asked=typed)
+    return text if request.asked_limit is None else tr._(
+        "{figures} ({asked} was asked for)", figures=text, asked=request.asked_limit)
 
 
 def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator,

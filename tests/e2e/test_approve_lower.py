@@ -60,21 +60,26 @@ def test_an_approver_grants_less_than_asked_and_the_lower_limit_takes_effect(
     # Level 2 decides on the lower limit, and its approval puts it in force.
     second = open_modal(world, FINANCE_DIRECTOR,
                         shown(world, request_id, 2, FINANCE_DIRECTOR), "Approve")
-    assert second["blocks"][0]["text"]["text"].split("\n")[1] == (
-        "$150,000.00 (now $100,000.00, +$50,000.00)")
+    # What the rep asked for stays in view beside the lower limit.
+    assert second["blocks"][0]["text"]["text"].split("\n")[1:3] == [
+        "$150,000.00 (now $100,000.00, +$50,000.00)",
+        "approved lower: $200,000.00 was asked for"]
     approve(world, FINANCE_DIRECTOR, request_id, 2, "")
     assert notes_to(world, OWNER)[-1] == (
         f":white_check_mark: On an account you own, request #{request_id} · limit increase "
         f"· Acme Packaging by <@{SALES}> is approved. The new limit of $150,000.00 applies "
         "now.")
     [approved_1] = [e for e in audit(world, "requests.approved") if e.details["level"] == 1]
-    assert approved_1.details["lowered_from"] == "200000.0000"
+    assert approved_1.details["lowered_from"] == {"amount": "200000.0000", "currency": "USD"}
+    assert approved_1.details["new_limit"] == {"amount": "150000.0000", "currency": "USD"}
     [change] = audit(world, "limits.changed")
     assert Decimal(change.details["limit"]) == 150000
     check = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging")
     assert "*Credit limit*\n$150,000.00" in check.texts()
     # The history says who lowered it.
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
+    assert (f"*#{request_id}* limit increase · $100,000.00 → $150,000.00 ($200,000.00 was "
+            "asked for) · approved") in history
     assert (f"  ↳ level 1 (credit manager) approved by <@{CREDIT_MANAGER}> on "
             f"{when(world, request_id, 1)}, for a lower limit of $150,000.00\n> half now"
             ) in history
@@ -94,8 +99,8 @@ def test_a_lower_limit_that_is_not_lower_or_not_a_raise_is_refused_beside_its_fi
                 "above it, or reject the request.",
         "90k": "$90,000.00 is not above the limit in force, $100,000.00: approve a limit "
                "above it, or reject the request.",
-        "EUR 150k": "“EUR 150k” is in EUR: write the lower limit in USD, the currency asked "
-                    "in.",
+        "EUR 150k": "“EUR 150k” is in EUR: write the lower limit in USD, the currency of the "
+                    "customer's limit.",
         "lots": refusals["lots"]["errors"]["lower"]}
     assert refusals["lots"]["errors"]["lower"].startswith("“lots” is not an amount")
     # Nothing was decided: the level is still open, and approving as asked works.
@@ -103,3 +108,29 @@ def test_a_lower_limit_that_is_not_lower_or_not_a_raise_is_refused_beside_its_fi
     approve(world, CREDIT_MANAGER, request_id, 1, "")
     [decided] = decisions(world, request_id)
     assert decided.limit is None
+
+
+def test_a_lower_limit_stands_on_the_limit_in_force_and_may_be_an_increase(
+        world: World) -> None:
+    # The ERP lowered the limit to $80,000 after the filing: "+-$10,000.00" was shown, and
+    # "+50k" was told to be written 50k, which was then refused.
+    from sqlalchemy import update
+
+    from storage.models import CustomerRow
+
+    request_id = file_request(world)
+    with world.services.engine.begin() as conn:
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
+                     .values(credit_limit=Decimal(80_000)))
+    assert lower(world, CREDIT_MANAGER, request_id, 1, "+50k") == {}
+    [first] = decisions(world, request_id)
+    assert first.limit == Money(Decimal(130000), "USD")
+    view = open_modal(world, FINANCE_DIRECTOR, shown(world, request_id, 2, FINANCE_DIRECTOR),
+                      "Approve")
+    assert view["blocks"][0]["text"]["text"].split("\n")[1:3] == [
+        "$130,000.00 (now $80,000.00, +$50,000.00)",
+        "approved lower: $200,000.00 was asked for"]
+    # A second lowering is measured against the first, and says so.
+    assert lower(world, FINANCE_DIRECTOR, request_id, 2, "140k")["errors"]["lower"] == (
+        "$140,000.00 is not below the $130,000.00 an earlier level approved: approve that "
+        "with this field empty, or write less.")

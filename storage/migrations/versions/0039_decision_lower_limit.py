@@ -1,6 +1,7 @@
 """``request_decisions.limit_amount`` and ``limit_currency``: the lower limit a level
 approved instead of the one asked for (an approver's "yes, but to 150,000"); empty for a
-level that approved as asked or rejected.
+level that approved as asked or rejected. ``credit_requests.asked_limit``: the limit the
+requester asked for, kept once a level lowered ``new_limit`` (in the request's currency).
 
 Revision ID: 0039
 Revises: 0038
@@ -23,9 +24,13 @@ def upgrade() -> None:
                                                  nullable=True))
     op.add_column("request_decisions", sa.Column("limit_currency", sa.String(3),
                                                  nullable=True))
+    op.add_column("credit_requests", sa.Column("asked_limit", Amount(precision=18, scale=4),
+                                               nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("credit_requests") as table:
+        table.drop_column("asked_limit")
     with op.batch_alter_table("request_decisions") as table:
         table.drop_column("limit_currency")
         table.drop_column("limit_amount")
