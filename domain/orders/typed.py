@@ -416,21 +416,34 @@ def parted(text: str) -> str:
     return _CHINESE_COMMA.sub(" ", text)
 
 
-# A mark after the amount, before what follows it ("+5万，春节备货", "+10万：备货", "5k, PO-1"):
-# a Chinese one anywhere but between digits, a comma or colon before a space.
-_MARK = re.compile(r"[，：、](?![\d０-９])|[,:](?=\s)")
+# A mark after the amount, before what follows it ("+5万，春节备货", "+5万,春节备货",
+# "+10万：备货", "5k, PO-1"): anywhere but between two digits, where it groups thousands
+# (120,000; 120，000).
+_MARK = re.compile(r"(?<![\d０-９])[，：、；,:]|[，：、；,:](?![\d０-９])")
 
 
 def amount_parted(text: str, is_amount: Callable[[str], bool]) -> str:
     """``text`` with the mark after its amount (the first word after the customer that
-    ``is_amount``) read as a space, and a Chinese comma before it too: "+5万,春节备货" was
-    no amount. What follows keeps its own marks (a reason's commas)."""
-    for mark in _MARK.finditer(text):
-        words = parted(text[:mark.start()]).split()
-        if len(words) >= 2 and is_amount(words[-1]):
-            if any(is_amount(word) for word in words[1:-1]):
-                return text  # past the amount: a date's comma in the reference (Dec 31, …)
-            return " ".join(words) + " " + text[mark.end():].lstrip()
+    ``is_amount``, or the currency right after it) read as a space, and a Chinese comma
+    before it too: "+5万,春节备货" was no amount, and "250k EUR, more" was filed in
+    dollars with the reason "EUR, more". What follows keeps its own marks (a reason's
+    commas), and so does a customer's name in quotes."""
+    head, rest, first = "", text, 1
+    if text[:1] in _QUOTES and (end := text.find(_QUOTES[text[0]], 1)) > 0:
+        head, rest, first = text[:end + 1] + " ", text[end + 1:], 0
+    for mark in _MARK.finditer(rest):
+        words = parted(rest[:mark.start()]).split()
+        if len(words) <= first:
+            continue
+        last = len(words) - 1
+        if not is_amount(words[last]) and currency_word(words[last]) and last > first \
+                and is_amount(words[last - 1]):
+            last -= 1  # "250k EUR,": the code is the amount's
+        if not is_amount(words[last]):
+            continue
+        if any(is_amount(word) for word in words[first:last]):
+            return text  # past the amount: a date's comma in the reference (Dec 31, …)
+        return head + " ".join(words) + " " + rest[mark.end():].lstrip()
     return text
 
 

@@ -20,6 +20,7 @@ from domain.approvals.model import LIMIT_KINDS, CreditRequest, Outcome
 from domain.approvals.ports import Standing
 from domain.approvals.rules import CommentRequired, NotDecidable, NotYourLevel, OwnRequest
 from domain.errors import DomainError
+from domain.money import Money
 from handlers.approvals.cards import asked, subject
 from handlers.approvals.decide_payloads import (
     APPROVE,
@@ -105,7 +106,9 @@ def _approve_view(tr: Translator, request: CreditRequest, pressed: LevelValue,
     if request.kind in LIMIT_KINDS and request.new_limit is not None:
         # "Yes, but to 150,000" is a decision approvers make every day: without it they
         # rejected, and the rep filed again.
-        example = _lower_example(request, tr)
+        now = standing.position.limit if standing is not None and \
+            standing.position is not None else None
+        example = _lower_example(request, tr, now)
         params = {"asked": tr.money(request.new_limit), "currency": request.new_limit.currency}
         blocks.append(text_input(
             LOWER_BLOCK, tr._("Approve a lower limit"), optional=True, max_length=40,
@@ -119,12 +122,15 @@ def _approve_view(tr: Translator, request: CreditRequest, pressed: LevelValue,
                  close=tr._("Cancel"), blocks=blocks)
 
 
-def _lower_example(request: CreditRequest, tr: Translator) -> str | None:
-    """A round limit between the one in force and the one asked for, as the reader
-    types it (150k; 15万 in Chinese); None when no whole one lies between them."""
+def _lower_example(request: CreditRequest, tr: Translator, now: Money | None = None
+                   ) -> str | None:
+    """A round limit between the one in force (``now``, else the one at filing) and the
+    one asked for, as the reader types it (150k; 15万 in Chinese); None when no whole one
+    lies between them."""
     assert request.new_limit is not None
-    low = request.current_limit.amount if request.current_limit is not None and \
-        request.current_limit.currency == request.new_limit.currency else Decimal(0)
+    current = now or request.current_limit
+    low = current.amount if current is not None and \
+        current.currency == request.new_limit.currency else Decimal(0)
     middle = (low + request.new_limit.amount) / 2
     for step in (Decimal(10_000), Decimal(1000), Decimal(1)):
         rounded = (middle / step).to_integral_value(ROUND_DOWN) * step

@@ -119,10 +119,15 @@ def figures(request: CreditRequest, tr: Translator) -> str:
     if request.expires_on is not None:
         text += " " + tr._("through {day}", day=request.expires_on)
     typed = asked_in(request, tr)
+    if request.asked_limit is not None:
+        # The conversion typed is the ask's, not the lower limit's beside it.
+        if typed is None:
+            return tr._("{figures} ({asked} was asked for)", figures=text,
+                        asked=request.asked_limit)
+        return tr._("{figures} ({asked} was asked for, {typed})", figures=text,
+                    asked=request.asked_limit, typed=typed)
     # Chinese puts it in full-width brackets.
-    text = text if typed is None else tr._("{figures} ({asked})", figures=text, asked=typed)
-    return text if request.asked_limit is None else tr._(
-        "{figures} ({asked} was asked for)", figures=text, asked=request.asked_limit)
+    return text if typed is None else tr._("{figures} ({asked})", figures=text, asked=typed)
 
 
 def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator,

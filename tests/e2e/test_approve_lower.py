@@ -134,3 +134,19 @@ def test_a_lower_limit_stands_on_the_limit_in_force_and_may_be_an_increase(
     assert lower(world, FINANCE_DIRECTOR, request_id, 2, "140k")["errors"]["lower"] == (
         "$140,000.00 is not below the $130,000.00 an earlier level approved: approve that "
         "with this field empty, or write less.")
+
+
+def test_a_lowered_request_typed_in_another_currency_names_the_ask_with_its_conversion(
+        world: World) -> None:
+    # "$100,000.00 → $125,000.00 (asked as +€50,000.00, converted at …) ($154,309.78 was
+    # asked for)" read as the lower limit's conversion.
+    import re
+
+    request_id = file_request(world, "+50k EUR")
+    assert lower(world, CREDIT_MANAGER, request_id, 1, "130k") == {}
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
+    [line] = [text for text in history.split("\n") if text.startswith(f"*#{request_id}*")]
+    assert re.fullmatch(
+        rf"\*#{request_id}\* limit increase · \$100,000\.00 → \$130,000\.00 \(\$[\d,]+\.\d\d "
+        r"was asked for, asked as \+€50,000\.00, converted at [\d.]+ USD per EUR\) · .+",
+        line), line

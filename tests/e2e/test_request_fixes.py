@@ -228,7 +228,7 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
     for amount, refusal in [
             ("-50k", f"“-50k” is not an amount greater than zero: {WRITE}"),
             ("0", f"“0” is not an amount greater than zero: {WRITE}"),
-            ("100k,,", f"“100k,” is not an amount: {WRITE}"),
+            ("100kk", f"“100kk” is not an amount: {WRITE}"),
             ("¥250k", "“¥250k”: ¥ is both the yuan and the yen; write the currency's code "
                       "after the amount instead, e.g. 250k CNY or 250k JPY."),
             # Decimals the yen does not have: only the yuan is suggested.

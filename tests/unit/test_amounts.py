@@ -496,7 +496,9 @@ def test_yuan_written_apart_belongs_to_its_number(line, amount, reference):
     # A mark after the amount parts it from the reference, as a request's reason.
     ("acme 5k, PO-1", "acme", "5k", "PO-1"), ("华夏物流 3万：PO-9", "华夏物流", "3万", "PO-9"),
     ("华夏物流，3万，PO-9", "华夏物流", "3万", "PO-9"),
-    ("acme 120,000 PO-1", "acme", "120,000", "PO-1")])
+    ("acme 120,000 PO-1", "acme", "120,000", "PO-1"), ("acme 5k,PO-1", "acme", "5k", "PO-1"),
+    ("acme 5k EUR, PO-1", "acme", "5k", "PO-1"),
+    ('"Forever 21, Inc" 5k, PO-1', "Forever 21, Inc", "5k", "PO-1")])
 def test_a_comma_or_colon_after_an_orders_amount_parts_it(line, customer, amount, reference):
     from domain.orders.typed import split_order
 

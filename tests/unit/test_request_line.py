@@ -100,6 +100,17 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
     ("lakeside +50k, xmas stock", RequestLine("lakeside", "+50k", "xmas stock")),
     ("华夏物流 +120，000 春节", RequestLine("华夏物流", "+120，000", "春节")),
     ("acme +10k more, and faster", RequestLine("acme", "+10k", "more, and faster")),
+    # A comma without a space after it, a Chinese one before a digit, and one after the
+    # amount's currency: "250k EUR, more" was filed in dollars with the reason "EUR, more".
+    ("华夏物流 +5万,春节备货", RequestLine("华夏物流", "+5万", "春节备货")),
+    ("华夏物流 +5万，2027年春节备货", RequestLine("华夏物流", "+5万", "2027年春节备货")),
+    ("acme 250k EUR, larger orders", RequestLine("acme", "250k EUR", "larger orders")),
+    ("华夏物流 +5万 人民币，春节备货", RequestLine("华夏物流", "+5万 人民币", "春节备货")),
+    # A quoted name keeps its comma, and the mark after the amount still parts.
+    ('"Forever 21, Inc" +10k, more stock', RequestLine("Forever 21, Inc", "+10k",
+                                                       "more stock", quoted=True)),
+    ('"Studio 54, LLC" +10k more stock', RequestLine("Studio 54, LLC", "+10k", "more stock",
+                                                     quoted=True)),
     # A bidi override inside the day is dropped, as everywhere text is compared.
     ("华夏物流 +5万 至 2027\u202e-01-31 x", RequestLine("华夏物流", "+5万", "x",
                                                    date(2027, 1, 31))),
