@@ -261,7 +261,7 @@ def test_the_upgrade_copies_the_questions_asked_from_the_audit_log(engine):
     # As the code of revision 0024 stored it: without the columns added since.
     with engine.begin() as conn:
         values = {**_request_values(request()), "version": 1}
-        del values["customer_name_local"]
+        del values["customer_name_local"], values["asked_limit"]  # added by 0031, 0039
         stored = dataclasses.replace(request(), id=conn.execute(
             insert(_R).values(**values).returning(_R.c.id)).scalar_one())
     question = f"{REASON}\nand why?"
@@ -392,7 +392,7 @@ def test_a_request_keeps_the_customers_local_name_and_the_upgrade_fills_it_in(en
     with engine.begin() as conn:
         conn.execute(update(CustomerRow.__table__).values(name_local="艾克美"))
         values = {**_request_values(request()), "version": 1}
-        del values["customer_name_local"]
+        del values["customer_name_local"], values["asked_limit"]  # added by 0031, 0039
         values["open_key"] = "C1:another"
         older = conn.execute(insert(_R).values(**values).returning(_R.c.id)).scalar_one()
     upgrade(engine)
