@@ -80,8 +80,8 @@ def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
     if kind.name == "orders":
         return far_ahead(conn, stage, kind, today)
     if kind.name == "customers":
-        return [*case_twins(conn, stage), *name_twins(conn, stage), *named_as_ids(conn, stage),
-                *renamed_under_requests(conn, stage), *unlisted(conn, stage, organisation)]
+        return [*customer_warnings(conn, stage), *renamed_under_requests(conn, stage),
+                *unlisted(conn, stage, organisation)]
     if kind.name == "contracts":
         return overlapping_contracts(conn, stage)
     return []
@@ -357,26 +357,59 @@ def sign_flips(conn: Connection, stage: Table) -> list[str]:
         "the other way in the collection metrics; check them in the ERP")
 
 
-def case_twins(conn: Connection, stage: Table) -> list[str]:
+@dataclass(frozen=True)
+class _StoredCustomer:
+    customer_id: str
+    name: str
+    key: str
+    local: str | None
+    local_key: str | None
+
+
+@dataclass(frozen=True)
+class _FileCustomer:
+    line: int
+    customer_id: str
+    names: tuple[str, ...]  # its name, and its local one when the file has the column
+
+
+def customer_warnings(conn: Connection, stage: Table) -> list[str]:
+    """The warnings about the customers' ids and names (``case_twins``, ``name_twins``,
+    ``named_as_ids``), from one read of the stored customers and one of the file's rows:
+    each read both whole. Customers are a few thousand rows: compared in Python."""
+    customers: Table = TABLES["customers"]
+    stored = [_StoredCustomer(*row) for row in conn.execute(
+        select(customers.c.customer_id, customers.c.name, customers.c.name_key,
+               customers.c.name_local, customers.c.name_local_key)
+        .order_by(customers.c.customer_id))]
+    # A local name too: 華夏建材貿易 beside 华夏建材贸易 was asked about unwarned.
+    local_column = stage.c.get("name_local")
+    columns = [stage.c.line_no, stage.c.customer_id, stage.c.name]
+    staged = [_FileCustomer(row[0], row[1], tuple(dict.fromkeys(n for n in row[2:] if n)))
+              for row in conn.execute(
+                  select(*columns, *([local_column] if local_column is not None else []))
+                  .where(stage.c.invalid == 0).order_by(stage.c.line_no))]
+    return [*case_twins(stored, staged), *name_twins(stored, staged),
+            *named_as_ids(stored, staged)]
+
+
+def case_twins(stored: Sequence[_StoredCustomer], staged: Sequence[_FileCustomer]
+               ) -> list[str]:
     """A warning for new customer ids that read as another, but for letter case, width or
     look-alike letters of another alphabet (c0001, Ｃ0001, С0001 with a Cyrillic Es beside
     C0001): ids are exact, so they become two customers, which an ERP rarely means, and
     every card shows them alike (a person typing either reaches only one of them, since
-    what people type is read case- and width-blind). Customers are a few thousand rows:
-    compared in Python."""
-    customers: Table = TABLES["customers"]
-    known = set(conn.execute(select(customers.c.customer_id)).scalars())
+    what people type is read case- and width-blind)."""
+    known = {c.customer_id for c in stored}
     seen = {reads_as(customer_id): customer_id for customer_id in sorted(known)}
     twins: list[str] = []
-    for line, customer_id in conn.execute(
-            select(stage.c.line_no, stage.c.customer_id)
-            .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
-        if customer_id in known:
+    for row in staged:
+        if row.customer_id in known:
             continue
-        other = seen.setdefault(reads_as(customer_id), customer_id)
-        if other != customer_id:
-            twins.append(f"line {line}, {customer_id} beside {other}")
-        known.add(customer_id)
+        other = seen.setdefault(reads_as(row.customer_id), row.customer_id)
+        if other != row.customer_id:
+            twins.append(f"line {row.line}, {row.customer_id} beside {other}")
+        known.add(row.customer_id)
     if not twins:
         return []
     what = ("customer id differs" if len(twins) == 1 else "customer ids differ")
@@ -387,39 +420,29 @@ def case_twins(conn: Connection, stage: Table) -> list[str]:
             "in the ERP"]
 
 
-def name_twins(conn: Connection, stage: Table) -> list[str]:
+def name_twins(stored: Sequence[_StoredCustomer], staged: Sequence[_FileCustomer]
+               ) -> list[str]:
     """A warning for new customers whose name reads as another customer's but is not
     written the same (华联超市（上海）有限公司 beside 华联超市(上海)有限公司, "ACME Inc" beside
     "Acme, Inc."): a person typing either is asked which one, and the two buttons look
-    alike. Names written exactly the same are the ERP's own business. Compared in Python,
-    as ``case_twins``."""
-    customers: Table = TABLES["customers"]
+    alike. Names written exactly the same are the ERP's own business."""
     seen: dict[str, tuple[str, str]] = {}
-    known: set[str] = set()
     # The known customers' keys as the look-up reads them (name_key and name_local_key,
     # kept on import): a person may type either name.
-    for customer_id, name, key, local, local_key in conn.execute(
-            select(customers.c.customer_id, customers.c.name, customers.c.name_key,
-                   customers.c.name_local, customers.c.name_local_key)
-            .order_by(customers.c.customer_id)):
-        seen.setdefault(key, (customer_id, name))
-        if local and local_key:
-            seen.setdefault(local_key, (customer_id, local))
-        known.add(customer_id)
-    # A local name too: 華夏建材貿易 beside 华夏建材贸易 was asked about unwarned.
-    local_column = stage.c.get("name_local")
-    columns = [stage.c.line_no, stage.c.customer_id, stage.c.name]
+    for c in stored:
+        seen.setdefault(c.key, (c.customer_id, c.name))
+        if c.local and c.local_key:
+            seen.setdefault(c.local_key, (c.customer_id, c.local))
+    known = {c.customer_id for c in stored}
     twins: list[str] = []
-    for row in conn.execute(
-            select(*columns, *([local_column] if local_column is not None else []))
-            .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
-        line, customer_id = row[0], row[1]
-        if customer_id in known:
+    for row in staged:
+        if row.customer_id in known:
             continue
-        for name in dict.fromkeys(n for n in row[2:] if n):
-            other_id, other_name = seen.setdefault(normalize_name(name), (customer_id, name))
-            if other_id != customer_id and other_name != name:
-                twins.append(f"line {line}, {customer_id} {name} beside {other_id} "
+        for name in row.names:
+            other_id, other_name = seen.setdefault(normalize_name(name),
+                                                   (row.customer_id, name))
+            if other_id != row.customer_id and other_name != name:
+                twins.append(f"line {row.line}, {row.customer_id} {name} beside {other_id} "
                              f"{other_name}")
     if not twins:
         return []
@@ -430,20 +453,17 @@ def name_twins(conn: Connection, stage: Table) -> list[str]:
             "names that differ in the ERP"]
 
 
-def named_as_ids(conn: Connection, stage: Table) -> list[str]:
+def named_as_ids(stored: Sequence[_StoredCustomer], staged: Sequence[_FileCustomer]
+                 ) -> list[str]:
     """A warning for new or renamed customers whose name is another customer's id (X005
     named "C0002"): every digest and list names it first, and a reader takes its line
-    for that customer's. Compared in Python, as ``case_twins``."""
-    customers: Table = TABLES["customers"]
-    stored = {customer_id: name for customer_id, name in conn.execute(
-        select(customers.c.customer_id, customers.c.name))}
-    staged = list(conn.execute(select(stage.c.line_no, stage.c.customer_id, stage.c.name)
-                               .where(stage.c.invalid == 0).order_by(stage.c.line_no)))
-    ids = {reads_as(customer_id): customer_id
-           for customer_id in sorted({*stored, *(row[1] for row in staged)})}
-    found = [f"line {line}, {customer_id} named {name}" for line, customer_id, name in staged
-             if name and stored.get(customer_id) != name
-             and ids.get(reads_as(name.strip()), customer_id) != customer_id]
+    for that customer's."""
+    names = {c.customer_id: c.name for c in stored}
+    ids = {reads_as(customer_id): customer_id for customer_id in sorted(
+        {*names, *(row.customer_id for row in staged)})}
+    found = [f"line {row.line}, {row.customer_id} named {row.names[0]}" for row in staged
+             if row.names and names.get(row.customer_id) != row.names[0]
+             and ids.get(reads_as(row.names[0]), row.customer_id) != row.customer_id]
     if not found:
         return []
     what = "customer is" if len(found) == 1 else "customers are"
