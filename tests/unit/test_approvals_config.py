@@ -141,42 +141,31 @@ def test_a_misspelt_role_whose_right_spelling_nobody_holds_is_recognised(tmp_pat
         "under it: add its holders there"]
 
 
-def test_a_misspelt_standard_role_in_the_rules_is_said_at_the_rule_alone(tmp_path: Path):
+RULE = "approvals.terms_change.bands.0.levels.0."
+
+
+@pytest.mark.parametrize(("level", "said"), [
     # "cfoo" in the rules beside "cfo" under roles: the roles line is right (cfo is a
     # standard role), so only the rule's line is said, with the spelling to use.
-    text = with_approvals(
-        "  terms_change:\n"
-        "    bands:\n"
-        "      - levels: [{role: cfoo, deadline_hours: 24}]\n")
-    assert problems(tmp_path, text) == [
-        f"line {line_of(text, 'role: cfoo,')}: approvals.terms_change.bands.0.levels.0.role: "
-        "nobody holds the role \"cfoo\"; did you mean \"cfo\", which roles lists?"]
-
-
-def test_a_role_written_in_capitals_is_said_once_with_its_spelling(tmp_path: Path):
+    ("role: cfoo, deadline_hours: 24", [
+        ("role: cfoo,", "role: nobody holds the role \"cfoo\"; did you mean \"cfo\", which "
+                        "roles lists?")]),
     # "CFO" was said twice at its line: no role name, and nobody holds it.
-    text = with_approvals(
-        "  terms_change:\n"
-        "    bands:\n"
-        "      - levels: [{role: CFO, deadline_hours: 24, escalate_to: Credit-Manager}]\n")
-    assert problems(tmp_path, text) == [
-        f"line {line_of(text, 'role: CFO,')}: approvals.terms_change.bands.0.levels.0.role: "
-        "role names are lower-case words joined by _, got \"CFO\": write it cfo",
-        f"line {line_of(text, 'role: CFO,')}: approvals.terms_change.bands.0.levels.0."
-        "escalate_to: role names are lower-case words joined by _, got \"Credit-Manager\": "
-        "write it credit_manager"]
-
-
-def test_a_role_written_with_umlauts_is_told_its_ascii_spelling(tmp_path: Path):
+    ("role: CFO, deadline_hours: 24, escalate_to: Credit-Manager", [
+        ("role: CFO,", "role: role names are lower-case words joined by _, got \"CFO\": "
+                       "write it cfo"),
+        ("role: CFO,", "escalate_to: role names are lower-case words joined by _, got "
+                       "\"Credit-Manager\": write it credit_manager")]),
     # "geschäftsführer" was refused as no role name with no spelling to write instead.
-    text = with_approvals(
-        "  terms_change:\n"
-        "    bands:\n"
-        "      - levels: [{role: Geschäftsführer, deadline_hours: 24}]\n")
-    assert problems(tmp_path, text) == [
-        f"line {line_of(text, 'Geschäftsführer')}: approvals.terms_change.bands.0.levels.0."
-        "role: role names are lower-case words joined by _, got \"Geschäftsführer\": write "
-        "it geschaeftsfuehrer"]
+    ("role: Geschäftsführer, deadline_hours: 24", [
+        ("Geschäftsführer", "role: role names are lower-case words joined by _, got "
+                            "\"Geschäftsführer\": write it geschaeftsfuehrer")]),
+])
+def test_a_role_misspelt_in_a_rule_is_said_at_its_line_with_its_spelling(
+        tmp_path: Path, level: str, said: list[tuple[str, str]]):
+    text = with_approvals("  terms_change:\n    bands:\n      - levels: [{" + level + "}]\n")
+    assert problems(tmp_path, text) == [f"line {line_of(text, at)}: {RULE}{what}"
+                                        for at, what in said]
 
 
 def misspelt_manager(text: str) -> str:
