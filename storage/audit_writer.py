@@ -23,7 +23,7 @@ from sqlalchemy import Engine, Table, exc, insert
 from domain.model import AuditEntry
 from storage.db import SQLITE_BEGIN, let_go_if_read_only
 from storage.models import AuditRow
-from storage.write_gate import gate_for
+from storage.write_gate import BATCH_WAIT_SECONDS, gate_for
 
 log = logging.getLogger("creditbot.storage")
 _AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
@@ -115,8 +115,11 @@ class BatchedAuditWriter:
         if self._engine.dialect.name == "postgresql":
             self._copy(batch)
         else:
-            with gate_for(self._engine), self._engine.connect().execution_options(
-                    **{SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
+            # Nobody waits on a batch: it queues behind an import's merge as long as that
+            # one queues behind others.
+            immediate = {SQLITE_BEGIN: "IMMEDIATE"}
+            with gate_for(self._engine, BATCH_WAIT_SECONDS), self._engine.connect(
+                    ).execution_options(**immediate) as conn, conn.begin():
                 conn.execute(insert(_AUDIT), batch)
 
     def _refused(self, problem: Exception) -> bool:

@@ -67,7 +67,7 @@ from storage.leases import Lease, LeaseState, give_back, holder_of, take_from, t
 from storage.models import AuditRow
 from storage.repositories.rates import forget_cached_rates
 from storage.types import AMOUNT_SCALE
-from storage.write_gate import gate_for
+from storage.write_gate import BATCH_WAIT_SECONDS, gate_for
 
 _AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
 
@@ -77,10 +77,6 @@ IMPORT_LEASE = "import"
 # Long enough for any pause between two batches; short enough that a killed import
 # stops blocking the next one within minutes.
 IMPORT_LEASE_TTL = timedelta(minutes=2)
-# How long a merge waits for its turn to write a SQLite file: a nightly import has nobody
-# waiting on it, and the writers before it (a person's order, an approval, a job's
-# transaction) each take well under a second.
-IMPORT_WAIT_SECONDS = 60.0
 # Pauses before each try at giving the import's claim back (about 7 s in all): enough for
 # a restarted PostgreSQL to answer again.
 RELEASE_PAUSES = (0.0, 0.5, 1.0, 2.0, 4.0)
@@ -189,7 +185,7 @@ class CsvImporter:
         write of an import (its claim, its renewals, its merge) queues behind the others'
         as theirs do. Left to SQLite's busy handler, an import lost every race to a burst
         of approvals and failed "database is locked" after a second."""
-        return gate_for(self._engine, IMPORT_WAIT_SECONDS)
+        return gate_for(self._engine, BATCH_WAIT_SECONDS)
 
     def _renewed(self, lease: Lease) -> bool:
         with self._turn():

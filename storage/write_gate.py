@@ -37,6 +37,12 @@ log = logging.getLogger("creditbot.storage")
 # Longer than SQLite itself waits: the gate's holder is a write transaction that may
 # wait its own busy timeout for another writer (an import, a job).
 WAIT_SECONDS = 2 * SQLITE_BUSY_TIMEOUT_MS / 1000
+# How long a batch writer nobody waits on (an import's merge, the batched audit entries)
+# waits for its turn: the writers before it (a person's order, an approval, a job's
+# transaction) each take well under a second, but an import's merge may hold the turn for
+# seconds, and a batch that gave up after WAIT_SECONDS logged that the records were not
+# answering while nothing was wrong.
+BATCH_WAIT_SECONDS = 60.0
 _LOOK_EVERY = 0.002
 
 

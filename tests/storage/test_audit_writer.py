@@ -215,3 +215,23 @@ def test_a_session_begun_read_only_is_let_go_and_the_next_try_writes(engine):
     writer.flush()
     assert _count(engine) == 1
     writer.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_batch_waits_behind_an_import_that_holds_the_turn_to_write_longer_than_a_click(
+        engine, monkeypatch, caplog):
+    # A sandbox import held the SQLite writers' turn past the 2 s a click waits: the
+    # batch gave up, and the log said the records were not answering while nothing was
+    # wrong.
+    from storage import write_gate
+    from tests.storage.test_write_gate import held_by_another_writer
+
+    monkeypatch.setattr(write_gate, "WAIT_SECONDS", 0.1)
+    writer = BatchedAuditWriter(engine, interval=3600)  # flushed by hand below
+    writer.record(_entry(1))
+    with held_by_another_writer(write_gate.writers_gate(engine.url.database), seconds=0.5):
+        writer.flush()
+    assert _count(engine) == 1
+    assert [record.getMessage() for record in caplog.records
+            if record.levelname == "WARNING"] == []
+    writer.close()
