@@ -81,9 +81,11 @@ def unlisted_line(report: ImportReport, listed: int) -> str | None:
 
 
 def summary_line(report: ImportReport) -> str:
-    outcome = ("dry run, nothing changed" if report.dry_run and report.committed is False
-               and not report.rejected else
-               "committed" if report.committed else "nothing changed")
+    # A dry run with --skip-invalid merges its good rows as the import would: said as a
+    # dry run too, or "1 inserted ... (nothing changed)" read as a contradiction.
+    outcome = ("committed" if report.committed else
+               "dry run, nothing changed" if report.dry_run and report.merged else
+               "nothing changed")
     warned = len(report.warnings)
     warnings = f", {warned} warning{'s' if warned > 1 else ''}" if warned else ""
     rows = "1 row" if report.rows_read == 1 else f"{report.rows_read:,} rows"

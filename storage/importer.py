@@ -107,6 +107,8 @@ class ImportReport:
     unchanged: int = 0
     rejected: int = 0
     committed: bool = False
+    # The rows were merged: committed, or rolled back as a dry run asked.
+    merged: bool = False
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     error_cap: int = 1000
@@ -278,6 +280,7 @@ class CsvImporter:
                         if kind.name == "customers":
                             overtake_changes(conn, now)
                         _within_sqlite_sums(conn, stage, target, report.file)
+                        report.merged = True
                         conn.execute(insert(_AUDIT).values(
                             at=now, actor=actor, action=f"import.{kind.name}",
                             subject=source.path.name, details=report.as_details()))

@@ -273,8 +273,17 @@ def test_a_bad_file_lists_rows_and_exits_non_zero(cli, write_csv):
     assert "line 3, column currency: “EURO” is not an ISO 4217 currency code" in result.stderr
     assert "line 4, column credit_limit: is negative" in result.stderr
     assert "nothing was imported: 2 row(s) have problems" in result.stderr
+    # A dry run of the same: its good row merged and rolled back, said as a dry run.
+    tried = cli("import", "customers", str(path), "--skip-invalid", "--dry-run")
+    assert tried.exit_code == 0
+    assert tried.stdout.splitlines()[-1] == (
+        "customers: 3 rows read — 1 inserted, 0 updated, 0 unchanged, 2 rejected (dry run, "
+        "nothing changed)")
     skipped = cli("import", "customers", str(path), "--skip-invalid")
-    assert skipped.exit_code == 0 and "1 inserted" in skipped.stdout
+    assert skipped.exit_code == 0
+    assert skipped.stdout.splitlines()[-1] == (
+        "customers: 3 rows read — 1 inserted, 0 updated, 0 unchanged, 2 rejected "
+        "(committed)")
 
 
 @pytest.mark.parametrize(
