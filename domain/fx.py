@@ -6,8 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from domain.errors import MissingRate
+
+if TYPE_CHECKING:
+    from domain.ports import RateRepository
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,12 @@ class FxRates:
     to_base: Mapping[str, Decimal] = field(default_factory=dict)
     _factors: dict[tuple[str, str], Decimal] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+
+    @classmethod
+    def on_record(cls, rates: RateRepository, base: str, as_of: date) -> FxRates:
+        """The rates to ``base`` on record as of ``as_of``: those imported against
+        another base are left out, so a currency priced only in them has no rate."""
+        return cls(base, as_of, rates.latest(as_of, base))
 
     def rate(self, currency: str) -> Decimal:
         if currency == self.base:

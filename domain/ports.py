@@ -71,8 +71,9 @@ class InvoiceQueries(ReceivablesQueries, Protocol):
 
 
 class RateRepository(Protocol):
-    def latest(self, as_of: date) -> dict[str, Decimal]:
-        """Per currency, the most recent rate to base dated on or before ``as_of``."""
+    def latest(self, as_of: date, base: str) -> dict[str, Decimal]:
+        """Per currency, the most recent rate to ``base`` dated on or before ``as_of``
+        (rates imported against another base are not among them)."""
         ...
 
 

@@ -61,10 +61,6 @@ def limit_in_force(customer: Customer, approved: Mapping[str, LimitChange]) -> M
     return change.limit if change is not None else customer.credit_limit
 
 
-def _fx(uow: UnitOfWork, base: str, as_of: date) -> FxRates:
-    return FxRates(base, as_of, uow.rates.latest(as_of))
-
-
 def customer_position(
     uow: UnitOfWork, query: str, as_of: date, ctx: CreditPolicyContext
 ) -> tuple[Customer, CreditPosition]:
@@ -78,7 +74,7 @@ def customer_position(
         limit_in_force(customer, approved),
         uow.receivables.aged_balances(ids, as_of, ctx.buckets),
         uow.receivables.order_balances(ids, ctx.placed_since(as_of)),
-        _fx(uow, ctx.base_currency, as_of),
+        FxRates.on_record(uow.rates, ctx.base_currency, as_of),
         ctx.buckets,
         as_of,
     )
@@ -93,7 +89,7 @@ def group_position(
     if not members:
         raise DomainError(f"No customer belongs to group “{group_id}”.")
     ids = [m.customer_id for m in members]
-    fx = _fx(uow, ctx.base_currency, as_of)
+    fx = FxRates.on_record(uow.rates, ctx.base_currency, as_of)
     approved = uow.credit_requests.effective_limits(ids, as_of)
     position = credit_position(
         group_limit((limit_in_force(m, approved) for m in members), currency, fx),
@@ -161,7 +157,7 @@ def portfolio_positions(
     orders: dict[str, list[OrderBalance]] = defaultdict(list)
     for order in uow.receivables.order_balances(None, ctx.placed_since(as_of)):
         orders[order.customer_id].append(order)
-    fx = _fx(uow, ctx.base_currency, as_of)
+    fx = FxRates.on_record(uow.rates, ctx.base_currency, as_of)
     # One read of every approved limit in force (a few rows), not one per customer.
     approved = uow.credit_requests.effective_limits(None, as_of)
     entries = []

@@ -116,6 +116,7 @@ _HELD = ("SELECT order_id, reference FROM order_checks "
          "ORDER BY order_date, length(order_id), order_id, id")
 _RATES = ("SELECT r.currency, r.rate_to_base FROM exchange_rates r JOIN "
           "(SELECT currency, max(date) AS date FROM exchange_rates WHERE date <= :as_of "
+          "AND (base_currency IS NULL OR base_currency = :base) "
           "GROUP BY currency) n ON r.currency = n.currency AND r.date = n.date")
 
 
@@ -233,7 +234,7 @@ class SqlCheckReads:
         self.engine = engine
         self.dialect = _Dialect(engine.dialect.name)
         self._lock = threading.Lock()
-        self._rates: dict[tuple[int, date], dict[str, Decimal]] = {}
+        self._rates: dict[tuple[int, date, str], dict[str, Decimal]] = {}
         # The engine's pool pings every connection it hands out, a round trip to
         # PostgreSQL before each check. These reads take connections from a pool of
         # their own, made alike but without the ping: a connection found dead at a
@@ -258,11 +259,11 @@ class SqlCheckReads:
     def __call__(self) -> SqlCheckRead:
         return SqlCheckRead(self)
 
-    def rates(self, version: int | None, as_of: date,
+    def rates(self, version: int | None, as_of: date, base: str,
               read: Callable[[], dict[str, Decimal]]) -> dict[str, Decimal]:
         if version is None:
             return read()
-        key = (version, as_of)
+        key = (version, as_of, base)
         found = self._rates.get(key)
         if found is None:
             found = read()
@@ -535,9 +536,9 @@ class SqlCheckRead:
 
     # -- rates -------------------------------------------------------------------------
 
-    def latest(self, as_of: date) -> dict[str, Decimal]:
+    def latest(self, as_of: date, base: str) -> dict[str, Decimal]:
         def read() -> dict[str, Decimal]:
-            rows = self._rows(_RATES, {"as_of": self._dialect.day(as_of)})
+            rows = self._rows(_RATES, {"as_of": self._dialect.day(as_of), "base": base})
             return {currency: Decimal(rate) for currency, rate in rows}
 
-        return self._owner.rates(self._version, as_of, read)
+        return self._owner.rates(self._version, as_of, base, read)

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, case, func, or_, select
+from sqlalchemy import Connection, Table, and_, case, exists, func, or_, select
 
 from domain.days import years_after
 from domain.imports import ImportKind
@@ -23,6 +23,7 @@ from domain.money import Money
 from domain.text import reads_as, shown_controls
 from storage.import_staging import TABLES
 from storage.models import CreditRequestRow, ExchangeRateRow
+from storage.repositories.rates import against
 
 _OPEN_STATUSES = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
 _RATES: Table = ExchangeRateRow.__table__  # type: ignore[assignment]
@@ -35,7 +36,8 @@ def missing_rates(conn: Connection, stage: Table, kind: ImportKind, base: str | 
     column = kind.currency_column
     if base is None or column is None or column not in stage.c:
         return []
-    priced = {base, *conn.execute(select(_RATES.c.currency).distinct()).scalars()}
+    priced = {base, *conn.execute(
+        select(_RATES.c.currency).where(against(base)).distinct()).scalars()}
     if currencies is not None:
         missing = sorted((code, n) for code, n in currencies.items()
                          if code is not None and code not in priced)
@@ -69,7 +71,8 @@ def kind_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
 def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | None,
                   today: date, organisation: Organisation | None) -> list[str]:
     if kind.name == "rates":
-        return [*rate_jumps(conn, stage, base), *rates_dated_ahead(conn, stage, today)]
+        return [*rate_jumps(conn, stage, base), *rates_dated_ahead(conn, stage, today),
+                *other_base_rates(conn, stage, base)]
     if kind.name == "payments":
         return [*overpayments(conn, stage), *ahead_of_invoices(conn, stage),
                 *other_currency(conn, stage), *dated_ahead(conn, stage, today),
@@ -117,7 +120,8 @@ def rate_jumps(conn: Connection, stage: Table, base: str | None) -> list[str]:
     warnings = []
     for code, (day, rate) in sorted(latest.items()):
         previous = conn.execute(
-            select(_RATES.c.rate_to_base).where(_RATES.c.currency == code, _RATES.c.date < day)
+            select(_RATES.c.rate_to_base).where(_RATES.c.currency == code, _RATES.c.date < day,
+                                                against(base))
             .order_by(_RATES.c.date.desc()).limit(1)).scalar_one_or_none()
         if previous is None or not previous or not rate:
             continue
@@ -130,6 +134,26 @@ def rate_jumps(conn: Connection, stage: Table, base: str | None) -> list[str]:
         warnings.append(f"the {code} rate {_plain(rate)} is {size} ({_plain(previous)}): "
                         f"rates are {per}")
     return warnings
+
+
+def other_base_rates(conn: Connection, stage: Table, base: str | None) -> list[str]:
+    """The rates on record, and not in the file, imported against another base than
+    ``base``: app.yaml's base currency was changed since. They are not read (a price in
+    EUR read as one in USD made every converted figure wrong), so a currency and day
+    only they cover has no rate until it is imported again."""
+    if base is None:
+        return []
+    in_file = exists().where(stage.c.date == _RATES.c.date,
+                             stage.c.currency == _RATES.c.currency, stage.c.invalid == 0)
+    others = conn.execute(
+        select(_RATES.c.base_currency, func.count(), func.max(_RATES.c.date))
+        .where(_RATES.c.base_currency.is_not(None), _RATES.c.base_currency != base,
+               ~in_file)
+        .group_by(_RATES.c.base_currency).order_by(_RATES.c.base_currency)).all()
+    return [f"{count:,} rate(s) on record, up to {latest}, were imported against {other}, "
+            f"not {base} (app.yaml's base currency): they are not read, so a currency "
+            f"priced only in them has no rate; import its rates against {base}"
+            for other, count, latest in others]
 
 
 # Rows a warning names (the first in the file); the rest are counted.

@@ -277,6 +277,8 @@ class CsvImporter:
                             conn, stage, kind, self._base, now.astimezone(self._zone).date(),
                             self._organisation))
                         self._merge(conn, stage, target, kind, parser, report)
+                        if kind.name == "rates":
+                            self._priced_in_base(conn, stage, target)
                         if kind.name == "customers":
                             overtake_changes(conn, now)
                         _within_sqlite_sums(conn, stage, target, report.file)
@@ -373,6 +375,16 @@ class CsvImporter:
         if progress:
             progress(report.rows_read, source.bytes_read)
         return currencies
+
+    def _priced_in_base(self, conn: Connection, stage: Table, target: Table) -> None:
+        """Labels the file's rates with the base they are prices in (app.yaml's now):
+        after a change of base, the rates of the old one are not read."""
+        if self._base is None:
+            return
+        conn.execute(update(target).values(base_currency=self._base).where(
+            exists().where(stage.c.date == target.c.date,
+                           stage.c.currency == target.c.currency),
+            target.c.base_currency.is_distinct_from(self._base)))
 
     @staticmethod
     def _merge(conn: Connection, stage: Table, target: Table, kind: ImportKind,

@@ -136,6 +136,9 @@ class ExchangeRateRow(Base):
     date: Mapped[dt.date] = mapped_column(primary_key=True)
     currency: Mapped[str] = mapped_column(Code, primary_key=True)
     rate_to_base: Mapped[Decimal] = mapped_column(ExactDecimal)
+    # What the rate is a price in: app.yaml's base when it was imported (empty before
+    # 0040). Rates against another base than the one configured now are not read.
+    base_currency: Mapped[str | None] = mapped_column(Code, nullable=True)
 
 
 class AuditRow(Base):

@@ -166,7 +166,7 @@ class FakeRates:
         # the day asked wins, else ``rates``.
         self.from_day: dict[date, dict[str, Decimal]] = {}
 
-    def latest(self, as_of: date) -> dict[str, Decimal]:
+    def latest(self, as_of: date, base: str) -> dict[str, Decimal]:
         days = [day for day in self.from_day if day <= as_of]
         return dict(self.from_day[max(days)] if days else self.rates)
 

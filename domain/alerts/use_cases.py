@@ -139,7 +139,7 @@ class Alerts(OrganisationDay):
             # A portfolio read for another day (the job crossed midnight) is read again.
             entries = (portfolio.entries if portfolio is not None and portfolio.as_of == as_of
                        else portfolio_positions(uow, as_of, self.policy))
-            fx = FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of))
+            fx = FxRates.on_record(uow.rates, self.policy.base_currency, as_of)
             large = self._large_invoices(uow, fx, as_of, entries)
             contracts = uow.alerts.contracts_ending(
                 as_of, as_of + timedelta(days=self.settings.contract_notice_days))

@@ -116,7 +116,7 @@ class Filings(RequestsContext):
             customer = uow.customers.get(ref.customer_id) if currency else None
             if customer is not None and currency is not None:
                 today = self.today()
-                fx = FxRates(self.policy.base_currency, today, uow.rates.latest(today))
+                fx = FxRates.on_record(uow.rates, self.policy.base_currency, today)
                 fx.factor(currency, customer.credit_limit.currency)
                 fx.factor(currency, self.policy.base_currency)
             return ref
@@ -162,7 +162,7 @@ class Filings(RequestsContext):
             if customer is None:
                 raise _refused(N_("Customer {customer} no longer exists."),
                                customer=ref.customer_id)
-            fx = FxRates(self.policy.base_currency, today, uow.rates.latest(today))
+            fx = FxRates.on_record(uow.rates, self.policy.base_currency, today)
             current = self._current(uow, customer, filing.kind, today)
             request = self._draft(uow, actor, filing, reason, customer, current, fx, now,
                                   today)
@@ -238,7 +238,7 @@ class Filings(RequestsContext):
             customer = uow.customers.get(ref.customer_id)
             if customer is None:
                 return  # gone since the look-up: filing says so
-            fx = FxRates(self.policy.base_currency, today, uow.rates.latest(today))
+            fx = FxRates.on_record(uow.rates, self.policy.base_currency, today)
             current = self._current(uow, customer, filing.kind, today)
             self._draft(uow, actor, filing, filing.reason or "", customer, current, fx, now,
                         today)

@@ -307,7 +307,7 @@ class CreditChecks(OrganisationDay):
             limit_in_force(customer, approved),
             uow.receivables.aged_balances(ids, as_of, self.policy.buckets),
             uow.receivables.order_balances(ids, self.policy.placed_since(as_of)),
-            FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of)),
+            FxRates.on_record(uow.rates, self.policy.base_currency, as_of),
             self.policy.buckets, as_of)
         return CustomerCheck(customer, position, approved.get(customer.customer_id))
 
@@ -321,7 +321,7 @@ class CreditChecks(OrganisationDay):
         buckets = self.policy.buckets
         balances = uow.receivables.aged_balances(ids, as_of, buckets)
         orders = uow.receivables.order_balances(ids, self.policy.placed_since(as_of))
-        fx = FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of))
+        fx = FxRates.on_record(uow.rates, self.policy.base_currency, as_of)
         approved = limits.effective_limits(ids, as_of)
         by_balance: dict[str, list[AgedBalance]] = defaultdict(list)
         by_order: dict[str, list[OrderBalance]] = defaultdict(list)

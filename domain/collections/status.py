@@ -55,7 +55,7 @@ def paid_since(uow: UnitOfWork, customer_id: str, since: date, until: date, curr
             paid += amount
             continue
         fx = rates.get(day) or rates.setdefault(
-            day, FxRates(base_currency, day, uow.rates.latest(day)))
+            day, FxRates.on_record(uow.rates, base_currency, day))
         try:
             paid += Money(amount * fx.factor(code, currency), currency).rounded().amount
         except MissingRate:

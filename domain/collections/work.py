@@ -90,7 +90,7 @@ class CollectorsDay(Recording, Disputing, LegalCases):
         for p in uow.collections.promises_due(today):
             if p.customer_id in wanted:
                 promised.setdefault(p.customer_id, p.due_on)
-        fx = FxRates(self.base_currency, today, uow.rates.latest(today))
+        fx = FxRates.on_record(uow.rates, self.base_currency, today)
         labels = self.buckets.labels
         items = []
         for a in assignments:

@@ -145,7 +145,7 @@ def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
     entries: list[PortfolioEntry] | None = None
     if {Topic.OVER_LIMIT, Topic.OVERDUE_90, Topic.OVERDUE_BY_COLLECTOR} & set(topics):
         entries = portfolio_positions(uow, as_of, policy)
-    fx = FxRates(policy.base_currency, as_of, uow.rates.latest(as_of))
+    fx = FxRates.on_record(uow.rates, policy.base_currency, as_of)
     names = {c.customer_id: c.name for c in uow.customers.fetch()} if topics else {}
     for topic in topics:
         if topic is Topic.PENDING_APPROVALS:

@@ -179,7 +179,7 @@ class OrdersContext(OrganisationDay):
     def _convert(self, uow: UnitOfWork, money: Money, currency: str, day: date) -> Money:
         if money.currency == currency:
             return money
-        fx = FxRates(self.policy.base_currency, day, uow.rates.latest(day))
+        fx = FxRates.on_record(uow.rates, self.policy.base_currency, day)
         return Money(money.amount * fx.factor(money.currency, currency), currency)
 
     def _position(self, uow: UnitOfWork, customer: Customer, as_of: date
@@ -189,7 +189,7 @@ class OrdersContext(OrganisationDay):
             customer.credit_limit,
             uow.receivables.aged_balances(ids, as_of, self.policy.buckets),
             uow.receivables.order_balances(ids, self.policy.placed_since(as_of)),
-            FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of)),
+            FxRates.on_record(uow.rates, self.policy.base_currency, as_of),
             self.policy.buckets, as_of)
         # A limit creditbot approved replaces the ERP's, which an import overwrites.
         override = uow.credit_requests.effective_limits(ids, as_of).get(customer.customer_id)

@@ -236,7 +236,7 @@ class Reports(OrganisationDay):
         rates_bp = [int(self.settings.provision_rates[label] * 100) for label in labels]
         with self.unit_of_work() as uow:
             reads = self.queries(uow)
-            fx = FxRates(self.base_currency, as_of, uow.rates.latest(as_of))
+            fx = FxRates.on_record(uow.rates, self.base_currency, as_of)
             # AR at the N month ends, the one before them and the report date.
             series = reads.series(spans, ar_points, self.buckets)
             allowance_rows = reads.allowances(as_of, self.buckets, rates_bp,

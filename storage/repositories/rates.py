@@ -5,15 +5,25 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Table, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from storage.models import ExchangeRateRow
 
 _R: Table = ExchangeRateRow.__table__  # type: ignore[assignment]
+
+
+def against(base: object) -> ColumnElement[bool]:
+    """The rates imported against ``base`` (a value or a bind parameter), or before the
+    base was recorded: a rate against another base is a price in another currency."""
+    if base is None:
+        return true()
+    return or_(_R.c.base_currency.is_(None), _R.c.base_currency == base)
+
+
 _NEWEST = (
     select(_R.c.currency, func.max(_R.c.date).label("date"))
-    .where(_R.c.date <= bindparam("as_of"))
+    .where(_R.c.date <= bindparam("as_of"), against(bindparam("base")))
     .group_by(_R.c.currency)
     .subquery()
 )
@@ -24,7 +34,7 @@ _LATEST = select(_R.c.currency, _R.c.rate_to_base).join(
 # Rates change when someone imports them, a few times a day; every check needs them.
 # Remembered per process and database for a short while: an import shows within this.
 CACHE_SECONDS = 30.0
-_cache: dict[tuple[str, date], tuple[float, dict[str, Decimal]]] = {}
+_cache: dict[tuple[str, date, str], tuple[float, dict[str, Decimal]]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -32,14 +42,14 @@ class SqlRateRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def latest(self, as_of: date) -> dict[str, Decimal]:
-        key = (str(self._session.get_bind().engine.url), as_of)
+    def latest(self, as_of: date, base: str) -> dict[str, Decimal]:
+        key = (str(self._session.get_bind().engine.url), as_of, base)
         now = time.monotonic()
         with _cache_lock:
             cached = _cache.get(key)
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return dict(cached[1])
-        rows = self._session.connection().execute(_LATEST, {"as_of": as_of})
+        rows = self._session.connection().execute(_LATEST, {"as_of": as_of, "base": base})
         rates = {currency: rate for currency, rate in rows}
         with _cache_lock:
             if len(_cache) > 64:  # days and databases come and go; never grow for long

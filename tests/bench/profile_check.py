@@ -435,7 +435,8 @@ def phase_table(bolt: Any, services: Any, names: list[str], count: int, rounds: 
         lambda uow, q: uow.receivables.aged_balances([q], today, policy.buckets), by_id))
     measure("  SQL open orders of one customer", in_uow(
         lambda uow, q: uow.receivables.order_balances([q]), by_id))
-    measure("  SQL latest FX rates", in_uow(lambda uow, q: uow.rates.latest(today), by_id))
+    measure("  SQL latest FX rates", in_uow(
+        lambda uow, q: uow.rates.latest(today, policy.base_currency), by_id))
 
     def exposure() -> Runner:
         from domain.exposure import credit_position
@@ -448,7 +449,7 @@ def phase_table(bolt: Any, services: Any, names: list[str], count: int, rounds: 
                 prepared.append((customer.credit_limit,
                                  uow.receivables.aged_balances([q], today, policy.buckets),
                                  uow.receivables.order_balances([q]),
-                                 uow.rates.latest(today)))
+                                 uow.rates.latest(today, policy.base_currency)))
 
         def run(i: int) -> object:
             limit, aged, orders, rates = prepared[i % len(prepared)]

@@ -13,7 +13,7 @@ from tests.e2e.test_orders import checks, sections
 
 def test_rmb_is_cny_in_requests_orders_and_checks(world):
     with world.services.uow() as uow:
-        rate = uow.rates.latest(world.services.today())["CNY"]
+        rate = uow.rates.latest(world.services.today(), "USD")["CNY"]
     in_usd = Money(Decimal(250000) * rate, "USD").rounded()
     filed = world.slack.slash(SALES, SALES_CHANNEL,
                               "/credit request acme packaging +25万 RMB 旺季")

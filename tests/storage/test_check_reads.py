@@ -67,7 +67,7 @@ def test_the_reads_answer_as_the_repositories_do(demo):
             assert read.by_ids([group]) == uow.customers.by_ids([group])
             assert read.group_named([group]) == uow.customers.group_named([group])
         for day in (TODAY, TODAY - timedelta(days=400)):
-            assert read.latest(day) == uow.rates.latest(day)
+            assert read.latest(day, "USD") == uow.rates.latest(day, "USD")
 
 
 def test_approved_terms_and_limits_read_the_same_both_ways(demo):

@@ -57,9 +57,9 @@ def test_a_rates_import_is_seen_at_once_despite_the_rate_cache(engine, write_csv
     from storage.importer import CsvImporter
 
     with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
-        assert uow.rates.latest(date(2026, 11, 29)) == {}
+        assert uow.rates.latest(date(2026, 11, 29), "USD") == {}
     path = write_csv("rates.csv", "date,currency,rate_to_base\n2026-11-01,EUR,1.08\n")
     with CsvFile(path) as source:
         CsvImporter(engine).run(KINDS["rates"], source)
     with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
-        assert uow.rates.latest(date(2026, 11, 29)) == {"EUR": Decimal("1.08")}
+        assert uow.rates.latest(date(2026, 11, 29), "USD") == {"EUR": Decimal("1.08")}

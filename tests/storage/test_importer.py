@@ -1154,6 +1154,45 @@ def test_a_rate_written_the_wrong_way_round_is_warned_about(engine, write_csv):
                base_currency="USD").warnings == []
 
 
+def test_rates_against_another_base_are_not_read_and_an_import_against_the_new_one_says_so(
+        engine, write_csv):
+    # The base in app.yaml changed from EUR to USD after the rates were imported: read as
+    # prices in USD, 1 CNY was 0.128 USD and every converted figure was wrong, unsaid.
+    run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
+        "2026-10-01,USD,0.92\n2026-10-01,CNY,0.128\n2026-11-01,USD,0.93\n",
+        base_currency="EUR")
+    day = date(2026, 11, 29)
+    assert _rates(engine, day, "EUR") == {"USD": Decimal("0.93"), "CNY": Decimal("0.128")}
+    assert _rates(engine, day, "USD") == {}
+    report = run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
+                 "2026-11-01,CNY,0.1389\n", base_currency="USD")
+    assert report.committed and report.warnings == [
+        "3 rate(s) on record, up to 2026-11-01, were imported against EUR, not USD "
+        "(app.yaml's base currency): they are not read, so a currency priced only in them "
+        "has no rate; import its rates against USD"]
+    assert _rates(engine, day, "USD") == {"CNY": Decimal("0.1389")}
+    # An invoice in EUR now has no rate to USD: said at the import, not converted at 0.93.
+    assert run(engine, write_csv, "customers", CUSTOMERS, base_currency="USD").warnings == [
+        "1 customer is in EUR, which has no exchange rate to USD: " + without_rate("EUR")]
+
+
+def test_rates_imported_before_their_base_was_recorded_are_read_against_any_base(engine):
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO exchange_rates (date, currency, rate_to_base) "
+                          "VALUES ('2026-11-01', 'EUR', 1.08)"))
+    assert _rates(engine, date(2026, 11, 29), "USD") == {"EUR": Decimal("1.08")}
+
+
+def _rates(engine, day: date, base: str) -> dict[str, Decimal]:
+    from sqlalchemy.orm import Session
+
+    from storage.repositories.rates import SqlRateRepository, forget_cached_rates
+
+    forget_cached_rates()
+    with Session(engine) as session:
+        return SqlRateRepository(session).latest(day, base)
+
+
 def test_rates_dated_after_today_are_named(engine, write_csv):
     # A rate dated 2026-12-10 for 2026-10-12 took over, unsaid, on 10 December.
     moment = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)

@@ -99,8 +99,9 @@ def test_sql_aging_equals_the_in_memory_aging(portfolio, edges):
 def test_latest_rate_on_or_before_the_date(portfolio):
     engine, *_ = portfolio
     with uow(engine) as work:
-        assert work.rates.latest(AS_OF) == {"EUR": Decimal("1.0850"), "JPY": Decimal("0.0066")}
-        assert work.rates.latest(AS_OF - timedelta(days=5)) == {"EUR": Decimal("1.05")}
+        assert work.rates.latest(AS_OF, "USD") == {
+            "EUR": Decimal("1.0850"), "JPY": Decimal("0.0066")}
+        assert work.rates.latest(AS_OF - timedelta(days=5), "USD") == {"EUR": Decimal("1.05")}
 
 
 def test_customer_position_through_the_database(portfolio):
