@@ -47,7 +47,27 @@ def missing_rates(conn: Connection, stage: Table, kind: ImportKind, base: str | 
             select(currency, func.count()).where(currency.is_not(None),
                                                  currency.not_in(priced))
             .group_by(currency).order_by(currency))]
-    return [no_rate_warning(kind, code, n, base) for code, n in missing]
+    return [no_rate_warning(kind, code, n, base, _billed_across(conn, stage, kind, code))
+            for code, n in missing]
+
+
+# Customers a warning names; the rest are counted.
+_NAMED_CUSTOMERS = 5
+
+
+def _billed_across(conn: Connection, stage: Table, kind: ImportKind,
+                   code: str) -> list[str]:
+    """The customers of the file's rows in ``code`` who are billed in another currency:
+    their exposure is converted, so their check, orders and requests need the rate."""
+    column, currency = kind.customer_column, kind.currency_column
+    if column is None or currency is None or column not in stage.c:
+        return []
+    customers: Table = TABLES["customers"]
+    return list(conn.execute(
+        select(customers.c.customer_id).distinct()
+        .where(customers.c.customer_id == stage.c[column], stage.c[currency] == code,
+               customers.c.currency != code)
+        .order_by(customers.c.customer_id).limit(_NAMED_CUSTOMERS + 1)).scalars())
 
 
 @dataclass(frozen=True)
@@ -90,15 +110,25 @@ def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
     return []
 
 
-def no_rate_warning(kind: ImportKind, currency: str, rows: int, base: str) -> str:
+def no_rate_warning(kind: ImportKind, currency: str, rows: int, base: str,
+                    billed_across: Sequence[str] = ()) -> str:
     # A customer's own figures in its own currency need no rate; only what is converted
     # into the base currency does.
     one = rows == 1
+    stopped = ""
+    if billed_across:
+        # Said plainly: the customer's own check stops answering, which "a customer
+        # whose limit is in another currency" left a reader to work out.
+        named = ", ".join(billed_across[:_NAMED_CUSTOMERS]) + (
+            " …" if len(billed_across) > _NAMED_CUSTOMERS else "")
+        stopped = (f"; until it is imported, the checks, orders and requests of {named} "
+                   f"(whose own currency is not {currency}) answer only that the "
+                   f"{currency} rate is missing")
     return (f"{rows:,} {kind.noun if one else kind.noun + 's'} {'is' if one else 'are'} in "
             f"{currency}, which has no exchange rate to {base}: amounts in {currency} are "
             f"computed as they are, but converting them into {base} (portfolio totals, group "
-            "positions, a customer whose limit is in another currency) needs one; import it, "
-            "e.g. `creditbot import rates rates.csv`")
+            "positions, a customer whose limit is in another currency) needs one"
+            f"{stopped}; import it, e.g. `creditbot import rates rates.csv`")
 
 
 # A rate that moves by more than this factor from one import to the next is far more

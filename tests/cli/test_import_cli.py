@@ -128,8 +128,10 @@ def test_invoices_in_a_currency_without_a_rate_import_with_a_warning(cli, write_
     assert result.stderr == (
         f"{path}: warning: 1 invoice is in GBP, which has no exchange rate to USD: amounts in "
         "GBP are computed as they are, but converting them into USD (portfolio totals, group "
-        "positions, a customer whose limit is in another currency) needs one; import it, "
-        "e.g. `creditbot import rates rates.csv`\n")
+        "positions, a customer whose limit is in another currency) needs one; until it is "
+        "imported, the checks, orders and requests of C1 (whose own currency is not GBP) "
+        "answer only that the GBP rate is missing; import it, e.g. `creditbot import rates "
+        "rates.csv`\n")
     assert "2 inserted" in result.stdout and "(committed, 1 warning)" in result.stdout
 
 

@@ -1103,8 +1103,9 @@ def test_rows_in_a_currency_without_a_rate_are_imported_with_a_warning(with_cust
     report = run(engine, write_csv, "invoices", content, base_currency="USD")
     assert report.committed and report.inserted == 5
     assert report.warnings == [
-        "2 invoices are in GBP, which has no exchange rate to USD: " + without_rate("GBP"),
-        "1 invoice is in JPY, which has no exchange rate to USD: " + without_rate("JPY"),
+        "2 invoices are in GBP, which has no exchange rate to USD: "
+        + without_rate("GBP", "C1, C2"),
+        "1 invoice is in JPY, which has no exchange rate to USD: " + without_rate("JPY", "C2"),
     ]
     assert run(engine, write_csv, "invoices", content).warnings == []  # no base currency given
     assert run(engine, write_csv, "rates", "date,currency,rate_to_base\n2026-11-01,GBP,1.27\n"
@@ -1123,7 +1124,18 @@ def test_the_warning_counts_only_the_rows_imported(with_customers, write_csv):
                  skip_invalid=True)
     assert report.committed and (report.inserted, report.rejected) == (2, 3)
     assert report.warnings == [
-        "2 invoices are in GBP, which has no exchange rate to USD: " + without_rate("GBP")]
+        "2 invoices are in GBP, which has no exchange rate to USD: "
+        + without_rate("GBP", "C1, C2")]
+
+
+def test_the_warning_names_five_customers_and_says_there_are_more():
+    from domain.imports import KINDS
+    from storage.import_warnings import no_rate_warning
+
+    ids = [f"C{n}" for n in range(1, 7)]  # six found: one more than are named
+    assert no_rate_warning(KINDS["invoices"], "GBP", 9, "USD", ids) == (
+        "9 invoices are in GBP, which has no exchange rate to USD: "
+        + without_rate("GBP", "C1, C2, C3, C4, C5 …"))
 
 
 def test_customers_in_a_currency_without_a_rate_get_a_warning(engine, write_csv):
@@ -1132,10 +1144,15 @@ def test_customers_in_a_currency_without_a_rate_get_a_warning(engine, write_csv)
         "1 customer is in EUR, which has no exchange rate to USD: " + without_rate("EUR")]
 
 
-def without_rate(currency: str) -> str:
+def without_rate(currency: str, stopped: str = "") -> str:
+    """The warning's advice; ``stopped``: the customers whose own checks need the rate."""
+    if stopped:
+        stopped = (f"; until it is imported, the checks, orders and requests of {stopped} "
+                   f"(whose own currency is not {currency}) answer only that the {currency} "
+                   "rate is missing")
     return (f"amounts in {currency} are computed as they are, but converting them into USD "
             "(portfolio totals, group positions, a customer whose limit is in another "
-            "currency) needs one; import it, e.g. `creditbot import rates rates.csv`")
+            f"currency) needs one{stopped}; import it, e.g. `creditbot import rates rates.csv`")
 
 
 def test_a_rate_written_the_wrong_way_round_is_warned_about(engine, write_csv):
