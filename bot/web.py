@@ -24,6 +24,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as Overran
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -35,6 +37,7 @@ from slack_bolt.request.internals import build_context
 from sqlalchemy import Engine
 
 from bot.slack_app import SlackIdentity
+from handlers.form_submit import ARRIVED
 from storage.db import database_problem, probe_engine
 from storage.requests import ClaimFailed, ProcessedRequests
 
@@ -58,6 +61,9 @@ HEALTH_DEADLINE_SECONDS = 1.5
 # few threads, not one per load-balancer check.
 MAX_HEALTH_PROBES = 3
 MAX_TIMESTAMP_DIGITS = 12
+# How long a delivery's claim may hold the answer: a form's is due 2 s after it arrived
+# (handlers.form_submit), and its own work needs some of them.
+CLAIM_WAIT_SECONDS = 1.5
 
 
 @dataclass(frozen=True)
@@ -427,6 +433,11 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
         signing_secret = getattr(bolt, "_signing_secret", "") or ""
     secret = signing_secret.encode()
     deliveries = ProcessedRequests(engine)
+    # Claims wait here at most CLAIM_WAIT_SECONDS, whatever holds them: a statement is
+    # cut at 2 s (storage.requests), but a stopped server first costs the pooled
+    # connection's check and a new connection's 3 s, and a form's answer, due 3 s
+    # after its arrival, came after 5 s.
+    claims = ThreadPoolExecutor(max_workers=4, thread_name_prefix="creditbot-claim")
     health = DatabaseHealth(engine)
     deadlines = BodyDeadlines()
 
@@ -452,6 +463,7 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
 
     def slack_events(environ: dict[str, Any], start_response: Callable[..., Any]
                      ) -> Iterable[bytes]:
+        arrived = time.monotonic()
         body = read_body(environ, deadlines)
         if isinstance(body, Refusal):
             return refuse(start_response, environ, body)
@@ -474,6 +486,8 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
                 request.context = build_context(BoltContext(), payload)
             if not isinstance(request.body, dict):
                 raise Malformed(f"a {type(request.body).__name__}, not an object")
+            # A form's answer is due 3 s after this, the delivery's claim below included.
+            request.context[ARRIVED] = arrived
         except Exception as malformed:  # signed by Slack, yet not a payload we can read
             why = str(malformed) if isinstance(malformed, Malformed) else type(
                 malformed).__name__
@@ -504,14 +518,19 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
         return response.get_body()
 
     def _first_time(key: str, environ: dict[str, Any]) -> bool:
+        claiming = claims.submit(deliveries.claim, key)
         try:
-            if deliveries.claim(key):
+            if claiming.result(timeout=CLAIM_WAIT_SECONDS):
                 return True
-        except ClaimFailed as problem:
+        except (ClaimFailed, Overran) as problem:
+            # One still queued behind claims stuck on a stopped server never runs.
+            claiming.cancel()
             # Without the database we cannot tell a repeat; answering it twice is better
-            # than not answering at all.
+            # than not answering at all. A claim given up on may still be recorded.
+            why = (str(problem).splitlines()[0][:200] if isinstance(problem, ClaimFailed)
+                   else f"no answer within {CLAIM_WAIT_SECONDS:g} s")
             log.warning("could not record delivery %s, processing it anyway: %s",
-                        key.split(":", 1)[0], str(problem).splitlines()[0][:200])
+                        key.split(":", 1)[0], why)
             return True
         log.info("delivery already processed (%s, Slack retry %s, reason %s): answered 200",
                  key.split(":", 1)[0], environ.get("HTTP_X_SLACK_RETRY_NUM", "-"),

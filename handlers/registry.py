@@ -19,19 +19,17 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 
-from domain.errors import TryAgain
 from domain.text import N_
-from handlers.errors import ack_only, field_error, guarded, message_for
+from handlers.errors import ack_only, guarded
+from handlers.form_submit import notice_view, submission_listener
 from handlers.payloads import ActionValue
-from handlers.render import Message, clip, escape
+from handlers.render import Message, escape
 
 log = logging.getLogger("creditbot.registry")
 
 COMMAND = "/credit"
 # A half-typed subcommand that begins at most this many is answered with each of them.
 SUGGESTED = 3
-# What a form shows beside a field, at most (Slack does not say; 2,000 reads whole).
-FIELD_ERROR_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,9 @@ class View:
     ``submit(view, context)`` runs *inside* the acknowledgement, because Slack only
     shows field errors that come in it (``response_action: errors``), and Slack waits
     3 s: it checks and records, and hands anything slow (a Slack call, a DM) back as a
-    callable, which runs on the background executor after the answer. The parsed
+    callable, which runs on the background executor after the answer. A ``submit``
+    still running at the answer's budget is answered with a note that it is
+    (handlers.form_submit). The parsed
     ``private_metadata`` is in ``context["metadata"]``; one that does not parse into
     ``metadata`` was not written by us and the request is refused (HTTP 400), like a
     forged button value. An exception in ``submit`` replaces the modal with its message
@@ -369,70 +369,6 @@ def _other_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None
     log.info("a command %r, which no listener takes", typed)
     ack(text=context["tr"]._(OTHER_COMMAND, ours=COMMAND,
                              typed=escape(typed.replace("`", "'"))))
-
-
-def submission_listener(view: View) -> Callable[..., None]:
-    """Bolt's listener for ``view``'s submissions: ``submit`` answers in the ack."""
-
-    def on_submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        submitted = body.get("view") or {}
-        try:
-            outcome = view.submit(submitted, context)
-        except Exception as error:
-            said = message_for(error, context)
-            # What was typed stays when trying again is the remedy: replaced by a note,
-            # a form's outcome or reason had to be typed again for a lock gone a second
-            # later.
-            field = _first_input(submitted) if isinstance(error, TryAgain) else None
-            if field is not None and isinstance(error, TryAgain):
-                ack(response_action="errors",
-                    errors={field: clip(field_error(error, context["tr"]),
-                                        FIELD_ERROR_CHARS)})
-            else:
-                ack(response_action="update", view=notice_view(submitted, said))
-            return
-        if callable(outcome):
-            ack()
-            context["deps"].background.submit(_after_ack(outcome, context))
-        elif outcome:
-            # Each within what Slack shows beside a field; a refusal that quotes what was
-            # typed (an amount of 60,000 digits) came back at its full length.
-            ack(response_action="errors",
-                errors={field: clip(str(said), FIELD_ERROR_CHARS)
-                        for field, said in outcome.items()})
-        else:
-            ack()
-
-    return on_submit
-
-
-def _after_ack(work: Callable[[], None], context: BoltContext) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            work()
-        except Exception as error:
-            # The modal is gone: the log (message_for logs unexpected errors) is all
-            # that is left to tell.
-            message_for(error, context)
-
-    return run
-
-
-def _first_input(submitted: Mapping[str, Any]) -> str | None:
-    """The block id of the form's first field, where a try-again message is shown."""
-    for block in submitted.get("blocks") or []:
-        if isinstance(block, dict) and block.get("type") == "input" \
-                and isinstance(block.get("block_id"), str):
-            return str(block["block_id"])
-    return None
-
-
-def notice_view(submitted: Mapping[str, Any], text: str) -> dict[str, Any]:
-    """The modal turned into a note (its title kept): what went wrong, a Close button."""
-    title = submitted.get("title") or {"type": "plain_text", "text": "creditbot"}
-    close = submitted.get("close") or {"type": "plain_text", "text": "OK"}
-    return {"type": "modal", "title": title, "close": close,
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]}
 
 
 def listener_count(catalogue: Catalogue) -> int:

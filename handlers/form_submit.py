@@ -1,0 +1,156 @@
+"""A form's submission, answered within Slack's 3 s.
+
+Slack shows field errors and a form's outcome only when they come in the HTTP answer to
+the submission, and drops an answer later than 3 s, showing the person its own "trouble
+connecting" error, even when the decision was recorded. The form's ``submit`` may wait
+for the records (2 s for SQLite's writers' turn during an import, PostgreSQL's statement
+timeout), after the delivery was claimed (up to 2 s more): so it runs on the background
+executor, and what has not finished ``ACK_BUDGET_SECONDS`` after the request arrived is
+answered by turning the form into a "still recording" note, which becomes what happened
+(recorded, refused, or not answering) as soon as it is known (``views.update``)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as Overran
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from domain.errors import TryAgain
+from domain.text import N_
+from handlers.answer import ACK_BUDGET_SECONDS
+from handlers.errors import field_error, message_for
+from handlers.render import clip
+
+if TYPE_CHECKING:
+    from handlers.registry import Submitted, View
+
+log = logging.getLogger("creditbot.forms")
+
+# What a form shows beside a field, at most (Slack does not say; 2,000 reads whole).
+FIELD_ERROR_CHARS = 2000
+# The request's arrival (time.monotonic()), put in the Bolt context by bot.web: the
+# budget counts the delivery's claim too.
+ARRIVED = "arrived"
+# Left for Slack's own answer to reach the person, at least: a form whose budget went
+# on the claim still gets its note.
+_SMALLEST_WAIT = 0.05
+
+STILL_RECORDING = N_("⏳ Still recording this: the credit records are slow to answer just "
+                     "now. This note will say how it went in a moment; you can close it, "
+                     "and the outcome reaches you as it would have.")
+RECORDED = N_("✅ Recorded. You can close this.")
+# What a form would have shown beside its fields, said in the note: it can no longer
+# show them there.
+REFUSED_LATE = N_("{problems}\nClose this and open the form again.")
+
+
+def submission_listener(view: View) -> Callable[..., None]:
+    """Bolt's listener for ``view``'s submissions: ``submit`` answers in the ack."""
+
+    def on_submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        submitted = body.get("view") or {}
+        executor = context["deps"].background
+        running: Future[Submitted] = executor.submit(view.submit, submitted, context)
+        arrived = context.get(ARRIVED)
+        spent = 0.0 if arrived is None else time.monotonic() - arrived
+        try:
+            outcome = running.result(timeout=max(ACK_BUDGET_SECONDS - spent, _SMALLEST_WAIT))
+        except Overran:
+            ack(response_action="update",
+                view=notice_view(submitted, context["tr"]._(STILL_RECORDING)))
+            # Told on the executor: a future done meanwhile runs its callback here, and
+            # the answer goes out only when this listener returns.
+            running.add_done_callback(
+                lambda done: executor.submit(_tell_late, done, submitted, context))
+            return
+        except Exception as error:
+            _refused(ack, submitted, error, context)
+            return
+        if callable(outcome):
+            ack()
+            executor.submit(_after_ack(outcome, context))
+        elif outcome:
+            # Each within what Slack shows beside a field; a refusal that quotes what was
+            # typed (an amount of 60,000 digits) came back at its full length.
+            ack(response_action="errors",
+                errors={field: clip(str(said), FIELD_ERROR_CHARS)
+                        for field, said in outcome.items()})
+        else:
+            ack()
+
+    return on_submit
+
+
+def _refused(ack: Ack, submitted: Mapping[str, Any], error: Exception,
+             context: BoltContext) -> None:
+    said = message_for(error, context)
+    # What was typed stays when trying again is the remedy: replaced by a note, a form's
+    # outcome or reason had to be typed again for a lock gone a second later.
+    field = _first_input(submitted) if isinstance(error, TryAgain) else None
+    if field is not None and isinstance(error, TryAgain):
+        ack(response_action="errors",
+            errors={field: clip(field_error(error, context["tr"]), FIELD_ERROR_CHARS)})
+    else:
+        ack(response_action="update", view=notice_view(submitted, said))
+
+
+def _tell_late(done: Future[Submitted], submitted: Mapping[str, Any],
+               context: BoltContext) -> None:
+    """The "still recording" note made into what happened, once it is known."""
+    tr = context["tr"]
+    try:
+        outcome = done.result()
+    except Exception as error:
+        text = message_for(error, context)
+    else:
+        if callable(outcome):
+            _after_ack(outcome, context)()
+            text = tr._(RECORDED)
+        elif outcome:
+            text = tr._(REFUSED_LATE).format(problems=" ".join(
+                clip(str(said), FIELD_ERROR_CHARS) for said in outcome.values()))
+        else:
+            text = tr._(RECORDED)
+    try:
+        context["client"].views_update(view_id=str(submitted.get("id") or ""),
+                                       view=notice_view(submitted, text))
+    except (SlackApiError, SlackClientError, OSError) as problem:
+        # Closed meanwhile (Slack answers not_found), or Slack away: what was recorded
+        # still reaches the person by the form's own messages.
+        log.warning("could not show the outcome of a slow form %s: %s",
+                    submitted.get("callback_id"), problem)
+
+
+def _after_ack(work: Callable[[], None], context: BoltContext) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:
+            # The modal is gone: the log (message_for logs unexpected errors) is all
+            # that is left to tell.
+            message_for(error, context)
+
+    return run
+
+
+def _first_input(submitted: Mapping[str, Any]) -> str | None:
+    """The block id of the form's first field, where a try-again message is shown."""
+    for block in submitted.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" \
+                and isinstance(block.get("block_id"), str):
+            return str(block["block_id"])
+    return None
+
+
+def notice_view(submitted: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """The modal turned into a note (its title kept): what went wrong, a Close button."""
+    title = submitted.get("title") or {"type": "plain_text", "text": "creditbot"}
+    close = submitted.get("close") or {"type": "plain_text", "text": "OK"}
+    return {"type": "modal", "title": title, "close": close,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]}
