@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, Table, delete, select, update
 
 from storage.models import LeaseRow
 from storage.stall_guard import STALL_SECONDS
+from storage.write_gate import gate_for
 
 _LEASES: Table = LeaseRow.__table__  # type: ignore[assignment]
 log = logging.getLogger("creditbot.leases")
@@ -80,7 +81,11 @@ class Lease:
         expires = _now() + self.ttl
         statement = update(_LEASES).where(self._mine()).values(expires_at=expires)
         if connection is None:
-            with self._engine.begin() as conn:
+            # SQLite: in turn with every writer, waiting up to a third of the lease behind
+            # an import's merge. In SQLite's busy handler it gave up after 1 s, and the
+            # scheduler stepped down during every import.
+            wait = self.ttl.total_seconds() / 3
+            with gate_for(self._engine, wait), self._engine.begin() as conn:
                 # A renewal that cannot answer within the lease is as good as lost: the
                 # stall guard (where there is one) cuts it then, and the holder stops.
                 conn.execution_options(**{STALL_SECONDS: self.ttl.total_seconds()})

@@ -150,6 +150,11 @@ class SqlOutbox:
 CLAIM_EXPIRED = f"{UNCERTAIN} the claim expired while it was being delivered"
 
 
+# Under the sender's claims' lease (handlers.delivery.sender, 60 s): a row recorded sent
+# while it is still claimed.
+SENDER_WAIT_SECONDS = 30.0
+
+
 class OutboxStore:
     """The sender's side: claim due rows, record what Slack said. Each call is its own
     short transaction."""
@@ -158,8 +163,10 @@ class OutboxStore:
         self._engine = engine
         self._dialect = engine.dialect.name
         # SQLite: the sender's writes take their turn with the use cases' (a delivery
-        # pass lost SQLite's lock to them under load and started over).
-        self._gate = gate_for(engine)
+        # pass lost SQLite's lock to them under load and started over), and wait behind
+        # an import's merge as long as a batch writer does, within a claim's 60 s: given
+        # up after 2 s, every import failed a pass and logged it as an error.
+        self._gate = gate_for(engine, SENDER_WAIT_SECONDS)
 
     def claim(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[QueuedMessage]:
         """Up to ``limit`` due rows, oldest first, claimed by ``owner`` until now + lease."""

@@ -21,8 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
@@ -61,16 +60,11 @@ class SqliteWriteGate:
     def __enter__(self) -> SqliteWriteGate:
         return self._enter(WAIT_SECONDS)
 
-    @contextmanager
-    def patiently(self, wait: float) -> Iterator[SqliteWriteGate]:
+    def patiently(self, wait: float) -> Patiently:
         """The turn, waited for up to ``wait`` seconds: a batch writer (an import's
         merge) that nobody waits on. Left to SQLite's busy handler, an import lost every
         race to six approvals at once and failed "database is locked" after a second."""
-        entered = self._enter(wait)  # given up: nothing of ours to give back
-        try:
-            yield entered
-        finally:
-            self.__exit__(None, None, None)
+        return Patiently(self, wait)
 
     def _enter(self, wait: float) -> SqliteWriteGate:
         if self._owner == threading.get_ident():
@@ -132,6 +126,21 @@ class SqliteWriteGate:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
         self._threads.release()
+
+
+class Patiently:
+    """``gate``'s turn waited for up to ``wait`` seconds; kept and entered again by a
+    writer that writes often (the outbox's sender)."""
+
+    def __init__(self, gate: SqliteWriteGate, wait: float) -> None:
+        self._gate, self._wait = gate, wait
+
+    def __enter__(self) -> SqliteWriteGate:
+        return self._gate._enter(self._wait)  # given up: nothing of ours to give back
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._gate.__exit__(kind, error, trace)
 
 
 _shared: dict[str | None, SqliteWriteGate] = {}

@@ -55,6 +55,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.alerts.use_cases import DIGEST
+from domain.errors import RecordsUnavailable
 from domain.messages import (
     UNCERTAIN,
     Attachment,
@@ -549,8 +550,8 @@ class Sender:
                 failures += 1
                 # One line a failure (a traceback only at DEBUG, first of a row): a
                 # database away for an hour must not fill the log with tracebacks.
-                log.error("outbox: a delivery pass failed (%s: %s); trying again",
-                          type(problem).__name__, _said(problem),
+                log.error("outbox: a delivery pass failed (%s); trying again",
+                          _failure(problem),
                           exc_info=failures == 1 and log.isEnabledFor(logging.DEBUG))
                 stop.wait(min(idle.total_seconds() * 2 ** min(failures, 10), 60.0))
                 continue
@@ -574,8 +575,13 @@ _BACKGROUND = re.compile(r"\s*\(Background on this error at: \S+\)")
 _STATEMENT = re.compile(r"\n\[SQL: .*", re.DOTALL)
 
 
-def _said(problem: Exception) -> str:
-    return " ".join(_STATEMENT.sub("", _BACKGROUND.sub("", str(problem))).split())[:300]
+def _failure(problem: BaseException) -> str:
+    """A failed pass as an operator reads it: the driver's or the writers' gate's words,
+    not "the credit records are not answering …", which is what a person is told."""
+    if isinstance(problem, RecordsUnavailable) and problem.__cause__ is not None:
+        problem = problem.__cause__
+    said = " ".join(_STATEMENT.sub("", _BACKGROUND.sub("", str(problem))).split())[:300]
+    return f"{type(problem).__name__}: {said}"
 
 
 def run_sender(sender: Sender, stop_event: threading.Event,

@@ -113,6 +113,19 @@ def test_a_lease_used_as_a_context_manager_is_released(engine, clock):
     assert holder_of(engine, "import") is None
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_renewal_waits_behind_an_import_that_holds_sqlite_longer_than_its_busy_handler(
+        engine):
+    # In SQLite's handler it gave up after 1 s: "database is locked", and the scheduler
+    # stepped down during every import.
+    from tests.storage.test_write_gate import held_by_an_import
+
+    lease = try_acquire(engine, "scheduler", "host-a:1", timedelta(seconds=6))
+    assert lease is not None
+    with held_by_an_import(engine, seconds=1.5):
+        assert lease.renew()
+
+
 def test_a_lease_needs_a_positive_ttl(engine):
     with pytest.raises(ValueError, match="a lease needs a positive ttl, got 0:00:00"):
         try_acquire(engine, "import", "host-a:101", timedelta(0))

@@ -152,6 +152,20 @@ def test_a_claim_takes_due_rows_once_until_it_expires(engine):
     assert [d.last_error for d in again] == [CLAIM_EXPIRED] * 4 + [None] * 2 + [CLAIM_EXPIRED]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_sender_waits_its_turn_behind_an_import_past_a_clicks_wait(engine, monkeypatch):
+    # Given up after a click's 2 s, every import's merge failed a delivery pass and the
+    # log called it an error.
+    from storage import write_gate
+    from tests.storage.test_write_gate import held_by_an_import
+
+    store = OutboxStore(engine)
+    queued = store.queue(message("m"))
+    monkeypatch.setattr(write_gate, "WAIT_SECONDS", 0.1)  # a click's wait, shortened
+    with held_by_an_import(engine, seconds=0.5):
+        assert [d.id for d in store.claim("a", 1, later(), LEASE)] == [queued]
+
+
 def test_a_row_waiting_for_a_retry_holds_back_its_channel_only(engine):
     store = OutboxStore(engine)
     first, second = store.queue(message("1")), store.queue(message("2"))

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import Engine
 
 from domain.errors import RecordsUnavailable
 from storage import write_gate
+from storage.db import SQLITE_BEGIN
 from storage.write_gate import SqliteWriteGate
 
 
@@ -100,6 +102,27 @@ def held_by_another_writer(gate: SqliteWriteGate, seconds: float = 0.3) -> Itera
     writer = threading.Thread(target=writing)
     writer.start()
     held.wait()
+    try:
+        yield
+    finally:
+        writer.join()
+
+
+@contextmanager
+def held_by_an_import(engine: Engine, seconds: float = 1.5) -> Iterator[None]:
+    """Inside: another thread holds SQLite's write lock in the writers' turn, as an
+    import's merge does, for ``seconds`` (past the 1 s SQLite's busy handler waits)."""
+    held = threading.Event()
+
+    def merging() -> None:
+        with write_gate.writers_gate(engine.url.database), engine.connect(
+                ).execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
+            held.set()
+            time.sleep(seconds)
+
+    writer = threading.Thread(target=merging)
+    writer.start()
+    held.wait(5)
     try:
         yield
     finally:
