@@ -6,21 +6,30 @@ does, so a job that fails or rolls back still leaves its run on record."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from sqlalchemy import Engine, Table, delete, func, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, inspect, select, update
+from sqlalchemy.exc import TimeoutError as SqlTimeout
 
+from domain.errors import RecordsUnavailable
 from storage.models import JobRunRow
 from storage.requests import prune_processed_requests
+from storage.write_gate import gate_for
 
 _RUNS: Table = JobRunRow.__table__  # type: ignore[assignment]
 # APScheduler's own table, created by its job store the first time a scheduler leads.
 JOB_STORE_TABLE = "apscheduler_jobs"
 # The column is String(500); an exception's text can be any length.
 ERROR_LENGTH = 500
+# How long a run's record waits for SQLite's writers' turn (behind an import's merge)
+# before the scheduler's tries again (bot.scheduler): in SQLite's busy handler it gave
+# up after 1 s, and the log warned at the start of every job during an import.
+RECORD_WAIT_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -35,9 +44,19 @@ class JobRun:
     error: str | None
 
 
+@contextmanager
+def _recording(engine: Engine) -> Iterator[Connection]:
+    """A transaction in the writers' turn; a turn not had is a timeout to the caller."""
+    try:
+        with gate_for(engine, RECORD_WAIT_SECONDS), engine.begin() as conn:
+            yield conn
+    except RecordsUnavailable as busy:
+        raise SqlTimeout(str(busy.__cause__ or busy)) from busy
+
+
 def start_run(engine: Engine, name: str, host: str, started_at: datetime) -> int:
     """Records that ``name`` started on ``host``; returns the run's id."""
-    with engine.begin() as conn:
+    with _recording(engine) as conn:
         return int(conn.execute(insert(_RUNS).values(
             name=name, host=host, started_at=started_at, outcome="running", counts={},
         ).returning(_RUNS.c.id)).scalar_one())
@@ -45,7 +64,7 @@ def start_run(engine: Engine, name: str, host: str, started_at: datetime) -> int
 
 def finish_run(engine: Engine, run_id: int, outcome: str, finished_at: datetime,
                counts: dict[str, int] | None = None, error: str | None = None) -> None:
-    with engine.begin() as conn:
+    with _recording(engine) as conn:
         conn.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(
             outcome=outcome, finished_at=finished_at, counts=counts or {},
             error=None if error is None else error[:ERROR_LENGTH]))

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from handlers.housekeeping import housekeeping
@@ -24,6 +25,33 @@ def test_a_run_is_recorded_from_start_to_end(engine):
         "housekeeping": (second, "failed"), "deliver": (other, "running")}
     assert latest["housekeeping"].error == "x" * 500  # the column's length
     assert runs(engine, "housekeeping")[0].counts == {"job_runs": 3}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_run_is_recorded_behind_an_import_that_holds_sqlite_past_its_busy_handler(engine):
+    # In SQLite's handler: "could not write the start of meetings (database is locked)"
+    # at every job during an import.
+    from tests.storage.test_write_gate import held_by_an_import
+
+    with held_by_an_import(engine, seconds=1.5):
+        run = start_run(engine, "meetings", "vm:1", NOW)
+    with held_by_an_import(engine, seconds=1.5):
+        finish_run(engine, run, "ok", NOW)
+    assert [(r.name, r.outcome) for r in runs(engine)] == [("meetings", "ok")]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_turn_not_had_is_a_timeout_the_scheduler_tries_again_after(engine, monkeypatch):
+    from sqlalchemy.exc import TimeoutError as SqlTimeout
+
+    from storage import jobs
+    from storage.write_gate import SqliteWriteGate
+
+    monkeypatch.setattr(jobs, "RECORD_WAIT_SECONDS", 0.1)
+    with SqliteWriteGate(engine.url.database), pytest.raises(
+            SqlTimeout, match="waited 0.1 s for the turn to write the SQLite file"):
+        start_run(engine, "meetings", "vm:1", NOW)
+    assert runs(engine) == []
 
 
 def test_housekeeping_prunes_deliveries_after_a_day_and_runs_after_90_days(engine):
