@@ -386,8 +386,8 @@ class SchedulerSupervisor:
                          + ("; its own error is above)" if (child.returncode or 0) > 0
                             else ")"))
             log.log(logging.ERROR if quick >= 3 else logging.WARNING,
-                    "the scheduler child (pid %d) stopped on its own after %.0f s%s; "
-                    "starting another in %.0f s%s", child.pid, lived,
+                    "the scheduler child (pid %d) ended after %.0f s%s without serve "
+                    "stopping it; starting another in %.0f s%s", child.pid, lived,
                     _exit_status(child.returncode), wait, again)
             if self._stopping.wait(wait):
                 return

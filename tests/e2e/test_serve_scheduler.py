@@ -178,8 +178,8 @@ def test_serve_restarts_a_scheduler_child_that_dies_and_each_child_delivers(
             output = stop(server) if server.poll() is None else server.communicate()[0]
     assert [c.text for c in emulator.calls_to("chat.postMessage") if c.status == 200] == [
         "queued before serve started", "queued after the restart"]
-    assert f"the scheduler child (pid {old}) stopped on its own" in output, output
-    assert output.count("stopped on its own") == 1, output  # not again on the way out
+    assert f"the scheduler child (pid {old}) ended after" in output, output
+    assert output.count("without serve stopping it") == 1, output  # not again on the way out
     assert new and not running(new)
     assert holder_of(engine, LEASE) is None
     assert "Traceback" not in output, output
@@ -207,7 +207,7 @@ def test_ctrl_c_stops_serve_and_its_scheduler_without_a_restart(engine, database
             if server.poll() is None:
                 server.kill()
                 server.communicate(timeout=30)
-    assert "stopped on its own" not in output, output
+    assert "without serve stopping it" not in output, output
     assert child and not running(child)
     assert holder_of(engine, LEASE) is None
 
@@ -233,7 +233,8 @@ def test_the_supervisor_backs_off_doubling_and_not_after_stop(caplog):
     time.sleep(1.0)
     assert len(starts) == count  # stopped: no restart
     # From the third quick death in a row, an ERROR an operator's alerting sees.
-    levels = [r.levelname for r in caplog.records if "stopped on its own" in r.getMessage()]
+    levels = [r.levelname for r in caplog.records
+              if "without serve stopping it" in r.getMessage()]
     assert levels[:2] == ["WARNING", "WARNING"] and set(levels[2:]) == {"ERROR"}, levels
     third = next(r.getMessage() for r in caplog.records if r.levelname == "ERROR")
     assert third.endswith(" (3 times in a row: no job runs and nothing is delivered from "
@@ -296,7 +297,7 @@ def test_a_worker_leaving_leaves_the_scheduler_child_its_config(engine, database
         finally:
             output = stop(server) if server.poll() is None else server.communicate()[0]
     assert "no such file" not in output, output
-    assert output.count("stopped on its own") == 1, output
+    assert output.count("without serve stopping it") == 1, output
     assert not fresh.exists()  # serve removes its copies as it stops
 
 
