@@ -25,11 +25,13 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
     blocks.append(context(tr._(
         "Customers can be named by id, by name, by the start of the name, or roughly — "
         "creditbot asks when it is not sure. A customer group's id shows the whole group.")))
+    if not problem:
+        # The notification of the help asked for: "Try /credit help." read as a refusal.
+        return message(title, blocks)
     hint = tr._("Try {command}.",
                 command=f"`{COMMAND} {catalogue.written_like('help', typed)}`")
     # Sentences are joined with a space in English, with none in Chinese.
-    text = tr._("{problem} {hint}", problem=problem, hint=hint) if problem else hint
-    return message(text, blocks)
+    return message(tr._("{problem} {hint}", problem=problem, hint=hint), blocks)
 
 
 def _parts(lines: list[str], most: int) -> list[list[str]]:
