@@ -80,7 +80,18 @@ def identifier(raw: str) -> str:
     return checked
 
 
+# Excel's scientific format ("1.5E+05"): what a column too narrow for its numbers
+# exports, rounded to the digits shown.
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+
+
 def _not_an_amount(raw: str) -> FieldError:
+    if _SCIENTIFIC.fullmatch(raw.strip()):
+        return FieldError(
+            f"“{raw}” is not an amount: it is in scientific notation, as a spreadsheet "
+            "writes a number its column is too narrow for, rounded to the digits shown; "
+            "format the column as a number with decimals and export it again "
+            "(e.g. 150000.00)")
     return FieldError(
         f"“{raw}” is not an amount: write digits with an optional “.” and decimals, "
         "no thousands separators or currency signs (e.g. 1234.50)"

@@ -97,6 +97,17 @@ def test_a_value_quoted_back_carries_no_control_character_to_a_terminal():
         "1234.50)")
 
 
+def test_an_amount_in_a_spreadsheets_scientific_notation_is_told_how_to_export_it():
+    # "1.5E+05" is 150,000 rounded to two digits: read as it is, it would be a figure.
+    [problem] = parse("invoices", INVOICE_HEADER,
+                      ["I1", "C1", "2026-01-01", "2026-01-31", "1.5E+05", "USD"])
+    assert str(problem) == (
+        "line 2, column amount: “1.5E+05” is not an amount: it is in scientific notation, "
+        "as a spreadsheet writes a number its column is too narrow for, rounded to the "
+        "digits shown; format the column as a number with decimals and export it again "
+        "(e.g. 150000.00)")
+
+
 def test_a_credit_note_has_a_negative_amount_and_is_open_up_to_it():
     header = [*INVOICE_HEADER, "open_amount"]
     parser = RowParser(KINDS["invoices"], INVOICE_HEADER)
