@@ -499,8 +499,11 @@ class Sender:
                at_least: timedelta = timedelta(0)) -> tuple[str, datetime]:
         at = self.clock.now() + max(self.backoff(row.attempts + 1), at_least)
         self.store.retry_at(row.id, self.owner, at, error)
-        log.warning("outbox %s to %s: %s; try %d, next at %s", row.id, row.channel, error,
-                    row.attempts + 1, at.isoformat(timespec="seconds"))
+        # At WARNING the first time, then at INFO: with Slack unreachable, each message's
+        # every try made the log 65 warnings in a minute for nine messages.
+        log.log(logging.WARNING if row.attempts == 0 else logging.INFO,
+                "outbox %s to %s: %s; try %d, next at %s", row.id, row.channel, error,
+                row.attempts + 1, at.isoformat(timespec="seconds"))
         return _RETRIED, at
 
     def backoff(self, tries: int) -> timedelta:

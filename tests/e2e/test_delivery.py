@@ -458,6 +458,16 @@ def test_a_refused_connection_is_retried_without_looking_for_the_post(engine, cl
     # Nothing reached Slack, so nothing needs looking for before the next try.
     assert not row(engine, one).last_error.startswith("unknown:")
     assert "Connection refused" in row(engine, one).last_error
+    # The next tries are said at INFO: one warning a message, not one a try.
+    caplog.clear()
+    clock.advance(3600)
+    with caplog.at_level(logging.DEBUG):
+        assert sender.deliver_due() == DeliveryReport(retried=1)
+    stored = row(engine, one)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records
+            if r.name == "creditbot.delivery.sender" and "; try " in r.getMessage()] == [(
+        "INFO", f"outbox {one} to {ALERTS}: {stored.last_error}; try 2, next at "
+                f"{stored.next_attempt_at.isoformat(timespec='seconds')}")]
 
 
 def test_the_feature_declares_the_scopes_of_every_method_the_sender_calls(engine, emulator,
