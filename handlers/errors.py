@@ -159,7 +159,8 @@ def message_for(error: Exception, context: BoltContext) -> str:
         _outage_seen(request_id, error)
         return explained(error, context)
     if isinstance(error, DomainError):
-        log.info("[%s] %s: %s", request_id, type(error).__name__, error)
+        if not isinstance(error, MissingRate):  # logged at WARNING as it is explained
+            log.info("[%s] %s: %s", request_id, type(error).__name__, error)
         return explained(error, context)
     if isinstance(error, SlackApiError):
         # Slack refused a call even after the retries: say so, not "our side".

@@ -41,6 +41,20 @@ def test_a_bug_of_ours_is_still_ours(caplog):
     assert caplog.records[0].exc_info is not None
 
 
+def test_a_missing_rate_is_logged_once_at_warning(caplog):
+    # Logged at INFO with the request's id, then at WARNING again as it was explained.
+    from datetime import date
+
+    from domain.errors import MissingRate
+
+    caplog.set_level(logging.INFO)
+    said = message_for(MissingRate("GBP", "EUR", date(2026, 12, 6)),
+                       BoltContext({"request_id": "r42"}))
+    assert said == ("No exchange rate for GBP (to EUR) on or before Dec 6, 2026: ask the credit "
+                    "team to import the exchange rates.")
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+
+
 def test_a_forms_error_is_plain_text_with_no_mention_or_code_span_markup():
     # Slack writes a form's errors as plain text: "filed by <@U01SALESAMY>" and
     # "(`/credit requests` lists it)" showed their markup as it was.
