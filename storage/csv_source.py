@@ -233,6 +233,13 @@ class CsvFile:
             )
         if b"\x00" in head and not self.encoding.startswith(("utf-16", "utf-32")):
             if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                first = head.decode("utf-16", errors="replace").splitlines()[0]
+                if "\t" in first and "," not in first:
+                    # Excel's "Unicode Text": --encoding utf-16 then met the tabs.
+                    raise ImportFileError(
+                        f"{self.path}: the file is UTF-16 text with its columns separated "
+                        "by tabs, as Excel's “Unicode Text” writes: export it as “CSV UTF-8 "
+                        "(comma delimited)”.")
                 raise ImportFileError(
                     f"{self.path}: the file contains NUL bytes: it is UTF-16 text. Re-run with "
                     f"--encoding utf-16, or export it as “CSV UTF-8 (comma delimited)”."

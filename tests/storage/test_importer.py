@@ -1671,6 +1671,14 @@ def test_utf16_is_read_when_named_and_recognised_when_not(engine, write_csv, tmp
         f"{tmp_path / 'customers.csv'}: the file contains NUL bytes: it is UTF-16 text. Re-run "
         "with --encoding utf-16, or export it as “CSV UTF-8 (comma delimited)”.")
     assert run(engine, write_csv, "customers", content, encoding="utf-16").inserted == 2
+    # Excel's "Unicode Text" separates its columns by tabs too: both said at once (the
+    # advice to name the encoding then met "the columns are separated by tabs").
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", CUSTOMERS.replace(",", "\t").encode("utf-16"))
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'}: the file is UTF-16 text with its columns separated "
+        "by tabs, as Excel's “Unicode Text” writes: export it as “CSV UTF-8 (comma "
+        "delimited)”.")
 
 
 @pytest.mark.parametrize(("written", "name", "codec", "why"), [
