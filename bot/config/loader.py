@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import stat
 import types
@@ -435,8 +436,13 @@ def _describe(error: Any) -> str:
         return (f"{shown(error.get('input'))} cannot be a key here: keys are names such as "
                 "sales or credit_manager (put a number in quotes)")
     if kind == "extra_forbidden":
-        known = ", ".join(_model_at(loc[:-1]).model_fields)
-        return f"is not a setting creditbot knows (misspelt?); the settings here are: {known}"
+        fields = list(_model_at(loc[:-1]).model_fields)
+        close = difflib.get_close_matches(loc[-1], fields, n=1, cutoff=0.8) if loc else []
+        if close:
+            return (f"is not a setting creditbot knows: did you mean {close[0]}? The "
+                    f"settings here are: {', '.join(fields)}")
+        return (f"is not a setting creditbot knows (misspelt?); the settings here are: "
+                f"{', '.join(fields)}")
     expected = _expected(loc)
     if kind == "missing":
         return f"is required but missing; add it: {expected}" if expected else \

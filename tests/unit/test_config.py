@@ -290,6 +290,15 @@ def test_missing_and_unknown_keys(tmp_path):
         f"line {line_of(text, 'nmae')}: departments.sales.nmae: is not a setting creditbot "
         "knows (misspelt?); the settings here are: name, channel, members, locale",
     ]
+    # A letter off a setting's name: that name is offered.
+    text = GOOD.replace("base_currency:", "base_curency:")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'organisation:')}: organisation.base_currency: is required but "
+        "missing; add it: an ISO 4217 currency code such as USD, EUR or CNY",
+        f"line {line_of(text, 'base_curency')}: organisation.base_curency: is not a setting "
+        "creditbot knows: did you mean base_currency? The settings here are: name, "
+        "base_currency, timezone, locale, admin_channel",
+    ]
 
 
 def test_the_model_still_refuses_what_the_loader_reports(tmp_path):
