@@ -69,8 +69,8 @@ def test_a_schedule_for_an_unknown_job_and_a_short_lease(tmp_path):
                 .replace("lease_seconds: 45", "lease_seconds: 1"))
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'hosekeeping')}: schedules.hosekeeping: is not a setting "
-        "creditbot knows (misspelt?); the settings here are: alerts, approvals, orders, "
-        "people, housekeeping, report, collections, meetings",
+        "creditbot knows: did you mean housekeeping? The settings here are: alerts, "
+        "approvals, orders, people, housekeeping, report, collections, meetings",
         f"line {line_of(text, 'lease_seconds: 1')}: scheduler.lease_seconds: must be a whole "
         "number of seconds from 3 to 3600, e.g. 45, got 1",
     ]
