@@ -104,19 +104,26 @@ def _tell_late(done: Future[Submitted], submitted: Mapping[str, Any],
                context: BoltContext) -> None:
     """The "still recording" note made into what happened, once it is known."""
     tr = context["tr"]
+    after: Callable[[], None] | None = None
     try:
         outcome = done.result()
     except Exception as error:
         text = message_for(error, context)
     else:
         if callable(outcome):
-            _after_ack(outcome, context)()
-            text = tr._(RECORDED)
+            # Recorded: said first, then the form's own messages (Slack calls, slow).
+            text, after = tr._(RECORDED), outcome
         elif outcome:
             text = tr._(REFUSED_LATE).format(problems=" ".join(
                 clip(str(said), FIELD_ERROR_CHARS) for said in outcome.values()))
         else:
             text = tr._(RECORDED)
+    _show(submitted, text, context)
+    if after is not None:
+        _after_ack(after, context)()
+
+
+def _show(submitted: Mapping[str, Any], text: str, context: BoltContext) -> None:
     try:
         context["client"].views_update(view_id=str(submitted.get("id") or ""),
                                        view=notice_view(submitted, text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
@@ -33,7 +34,17 @@ def _view(metadata: str) -> dict[str, Any]:
     return view
 
 
-def _app(submit) -> tuple[App, Catalogue]:
+class _Client:
+    """Slack's views.update, as the listener calls it: what each call showed."""
+
+    def __init__(self, order: list[str]) -> None:
+        self.order = order
+
+    def views_update(self, view_id: str, view: dict[str, Any]) -> None:
+        self.order.append(f"{view_id}: {view['blocks'][0]['text']['text']}")
+
+
+def _app(submit, client: _Client | None = None) -> tuple[App, Catalogue]:
     catalogue = Catalogue((Feature("test", views=(View("test_modal", Where, submit),)),))
     app = App(authorize=lambda **_: AuthorizeResult(enterprise_id=None, team_id="T1",
                                                      bot_token="xoxb-test"),
@@ -45,6 +56,8 @@ def _app(submit) -> tuple[App, Catalogue]:
     def deps(context, next):  # what handlers.middleware adds, minimally
         context["deps"] = SimpleNamespace(background=background)
         context["tr"] = translator("en-US")
+        if client is not None:
+            context["client"] = client
         next()
 
     register(app, catalogue, lambda **_: None)
@@ -52,7 +65,8 @@ def _app(submit) -> tuple[App, Catalogue]:
 
 
 def _submit(app: App, reason: str | None, metadata: str | None = None):
-    view = _view(metadata if metadata is not None else Where(channel="C1").encode())
+    view = {**_view(metadata if metadata is not None else Where(channel="C1").encode()),
+            "id": "V1"}
     view["state"] = {"values": view_state(view, {"reason": reason})}
     payload = {"type": "view_submission", "user": {"id": "U1"}, "team": {"id": "T1"},
                "api_app_id": "A1", "view": view}
@@ -103,6 +117,56 @@ def test_slow_work_runs_after_the_ack():
     assert answer.status == 200 and answer.body == "" and not done.is_set()
     release.set()
     assert done.wait(5)
+
+
+def _late(outcome: Any):
+    """A submit that finishes after the answer's budget with ``outcome`` (raised when it
+    is an exception)."""
+    def submit(view, context):
+        time.sleep(0.3)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+    return submit
+
+
+@pytest.mark.parametrize(("outcome", "told"), [
+    (None, "✅ Recorded. You can close this."),
+    ({"reason": "Write why, in a few words."},
+     "Write why, in a few words.\nClose this and open the form again."),
+    (DomainError("You may not do that, {name}.", name="<b>"),
+     "You may not do that, &lt;b&gt;."),
+], ids=["recorded", "refused", "raised"])
+def test_a_submit_past_the_budget_is_answered_with_a_note_that_becomes_its_outcome(
+        monkeypatch, outcome, told):
+    from handlers import form_submit
+
+    monkeypatch.setattr(form_submit, "ACK_BUDGET_SECONDS", 0.1)
+    said: list[str] = []
+    app, _ = _app(_late(outcome), _Client(said))
+    answer = json.loads(_submit(app, "why").body)
+    assert answer["response_action"] == "update"
+    assert answer["view"]["blocks"] == [{"type": "section", "text": {
+        "type": "mrkdwn", "text": form_submit.STILL_RECORDING}}]
+    _wait_for(lambda: said)
+    assert said == [f"V1: {told}"]
+
+
+def test_the_work_after_a_late_submit_runs_once_the_note_says_it_was_recorded(monkeypatch):
+    from handlers import form_submit
+
+    monkeypatch.setattr(form_submit, "ACK_BUDGET_SECONDS", 0.1)
+    order: list[str] = []
+    app, _ = _app(_late(lambda: order.append("the card updated")), _Client(order))
+    assert json.loads(_submit(app, "why").body)["response_action"] == "update"
+    _wait_for(lambda: len(order) == 2)
+    assert order == ["V1: ✅ Recorded. You can close this.", "the card updated"]
+
+
+def _wait_for(condition: Any) -> None:
+    deadline = time.monotonic() + 5
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def test_an_error_replaces_the_modal_with_its_message():
