@@ -116,7 +116,9 @@ _HELD = ("SELECT order_id, reference FROM order_checks "
          "ORDER BY order_date, length(order_id), order_id, id")
 _RATES = ("SELECT r.currency, r.rate_to_base FROM exchange_rates r JOIN "
           "(SELECT currency, max(date) AS date FROM exchange_rates WHERE date <= :as_of "
-          "AND (base_currency IS NULL OR base_currency = :base) "
+          "AND (base_currency = :base OR (base_currency IS NULL AND NOT EXISTS ("
+          "SELECT 1 FROM exchange_rates o WHERE o.base_currency IS NOT NULL "
+          "AND o.base_currency <> :base))) "  # as storage.repositories.rates.against
           "GROUP BY currency) n ON r.currency = n.currency AND r.date = n.date")
 
 

@@ -177,13 +177,20 @@ def other_base_rates(conn: Connection, stage: Table, base: str | None) -> list[s
                              stage.c.currency == _RATES.c.currency, stage.c.invalid == 0)
     others = conn.execute(
         select(_RATES.c.base_currency, func.count(), func.max(_RATES.c.date))
-        .where(_RATES.c.base_currency.is_not(None), _RATES.c.base_currency != base,
+        .where(or_(_RATES.c.base_currency.is_(None), _RATES.c.base_currency != base),
                ~in_file)
         .group_by(_RATES.c.base_currency).order_by(_RATES.c.base_currency)).all()
-    return [f"{count:,} rate(s) on record, up to {latest}, were imported against {other}, "
-            f"not {base} (app.yaml's base currency): they are not read, so a currency "
-            f"priced only in them has no rate; import its rates against {base}"
-            for other, count, latest in others]
+    if all(other is None for other, _, _ in others):
+        return []  # rates of before the base was recorded, and no sign of a change
+    # The rates of before the base was recorded are not read either (against()).
+    return [f"{count:,} rate(s) on record, up to {latest}, "
+            + (f"were imported against {other}, not {base} (app.yaml's base currency)"
+               if other is not None else "were imported before their base was recorded, "
+               f"and rates against another base than {base} (app.yaml's base currency) "
+               "since")
+            + ": they are not read, so a currency priced only in them has no rate; import "
+            f"its rates against {base}"
+            for other, count, latest in sorted(others, key=lambda row: row[0] or "")]
 
 
 # Rows a warning names (the first in the file); the rest are counted.

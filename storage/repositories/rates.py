@@ -5,7 +5,7 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from storage.models import ExchangeRateRow
@@ -14,11 +14,17 @@ _R: Table = ExchangeRateRow.__table__  # type: ignore[assignment]
 
 
 def against(base: object) -> ColumnElement[bool]:
-    """The rates imported against ``base`` (a value or a bind parameter), or before the
-    base was recorded: a rate against another base is a price in another currency."""
+    """The rates imported against ``base`` (a value or a bind parameter): a rate against
+    another base is a price in another currency. Those imported before the base was
+    recorded too, unless some were imported against another base since: the base was
+    changed, and theirs is as likely the old one (read as the new, a newer rate hidden
+    for its base let an older one priced in the old base through)."""
     if base is None:
         return true()
-    return or_(_R.c.base_currency.is_(None), _R.c.base_currency == base)
+    other = _R.alias("other")
+    changed = exists().where(other.c.base_currency.is_not(None),
+                             other.c.base_currency != base)
+    return or_(_R.c.base_currency == base, and_(_R.c.base_currency.is_(None), ~changed))
 
 
 _NEWEST = (

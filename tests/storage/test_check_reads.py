@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -68,6 +69,25 @@ def test_the_reads_answer_as_the_repositories_do(demo):
             assert read.group_named([group]) == uow.customers.group_named([group])
         for day in (TODAY, TODAY - timedelta(days=400)):
             assert read.latest(day, "USD") == uow.rates.latest(day, "USD")
+
+
+def test_rates_of_mixed_bases_read_the_same_both_ways(engine):
+    # Which rates count after a change of base is written in SQL twice too.
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO exchange_rates (date, currency, rate_to_base, base_currency) VALUES "
+            "('2026-09-01', 'CNY', 0.128, NULL), ('2026-10-01', 'CNY', 0.129, 'EUR'), "
+            "('2026-11-01', 'JPY', 0.0066, 'USD')"))
+    reads = SqlCheckReads(engine)
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow, reads() as read:
+        read.version()
+        found = {base: read.latest(TODAY, base) for base in ("USD", "EUR", "GBP")}
+        assert found == {base: uow.rates.latest(TODAY, base) for base in found}
+    assert found["USD"] == {"JPY": Decimal("0.0066")}
+    assert found["EUR"] == {"CNY": Decimal("0.129")}
+    assert found["GBP"] == {}
 
 
 def test_approved_terms_and_limits_read_the_same_both_ways(demo):

@@ -1193,11 +1193,29 @@ def test_rates_against_another_base_are_not_read_and_an_import_against_the_new_o
         "1 customer is in EUR, which has no exchange rate to USD: " + without_rate("EUR")]
 
 
-def test_rates_imported_before_their_base_was_recorded_are_read_against_any_base(engine):
+def test_rates_imported_before_their_base_was_recorded_are_read_until_the_base_changes(
+        engine, write_csv):
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO exchange_rates (date, currency, rate_to_base) "
-                          "VALUES ('2026-11-01', 'EUR', 1.08)"))
-    assert _rates(engine, date(2026, 11, 29), "USD") == {"EUR": Decimal("1.08")}
+                          "VALUES ('2026-09-01', 'CNY', 0.128)"))
+    day = date(2026, 11, 29)
+    assert _rates(engine, day, "EUR") == {"CNY": Decimal("0.128")}
+    run(engine, write_csv, "rates", "date,currency,rate_to_base\n2026-10-01,CNY,0.129\n",
+        base_currency="EUR")
+    assert _rates(engine, day, "EUR") == {"CNY": Decimal("0.129")}
+    # The base changed to USD: the newer CNY rate, against EUR, is not read, and the
+    # older one, of before the base was recorded, must not take its place.
+    report = run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
+                 "2026-11-01,JPY,0.0066\n", base_currency="USD")
+    assert _rates(engine, day, "USD") == {"JPY": Decimal("0.0066")}
+    assert report.warnings == [
+        "1 rate(s) on record, up to 2026-09-01, were imported before their base was "
+        "recorded, and rates against another base than USD (app.yaml's base currency) "
+        "since: they are not read, so a currency priced only in them has no rate; import "
+        "its rates against USD",
+        "1 rate(s) on record, up to 2026-10-01, were imported against EUR, not USD "
+        "(app.yaml's base currency): they are not read, so a currency priced only in them "
+        "has no rate; import its rates against USD"]
 
 
 def _rates(engine, day: date, base: str) -> dict[str, Decimal]:
