@@ -32,6 +32,9 @@ _COPY = "COPY audit_log (at, actor, action, subject, details) FROM STDIN"
 # interval, a database away for an hour wrote 18,000 lines a worker.
 REPEAT_SECONDS = 60.0
 FAILED_PAUSE_SECONDS = 5.0
+# How long closing waits for a batch being written and then for its own: a process
+# stopping (gunicorn gives a worker 10 s) waited two batch writers' 60 s behind an import.
+CLOSE_SECONDS = 2.0
 
 
 class BatchedAuditWriter:
@@ -68,20 +71,20 @@ class BatchedAuditWriter:
     def flush(self) -> None:
         """Writes what is queued now; kept for the next try if the database says no."""
         with self._flushing:
-            self._flush()
+            self._flush(BATCH_WAIT_SECONDS)
 
-    def _flush(self) -> None:
+    def _flush(self, wait: float) -> None:
         with self._lock:
             batch, self._pending = self._pending, []
         if not batch:
             return
         try:
-            self._write(batch)
+            self._write(batch, wait)
         except Exception as problem:
             if self._refused(problem):
                 # An entry the database refuses, or that cannot be encoded, must not hold
                 # back every view after it: the rest are written, it alone is set aside.
-                batch = self._salvage(batch)
+                batch = self._salvage(batch, wait)
                 if not batch:
                     self._written()
                     return
@@ -111,14 +114,14 @@ class BatchedAuditWriter:
                      self._failures, time.monotonic() - self._failed_since)
             self._failures = 0
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
+    def _write(self, batch: list[dict[str, Any]], wait: float) -> None:
         if self._engine.dialect.name == "postgresql":
             self._copy(batch)
         else:
             # Nobody waits on a batch: it queues behind an import's merge as long as that
-            # one queues behind others.
+            # one queues behind others (``wait``), unless the process is stopping.
             immediate = {SQLITE_BEGIN: "IMMEDIATE"}
-            with gate_for(self._engine, BATCH_WAIT_SECONDS), self._engine.connect(
+            with gate_for(self._engine, wait), self._engine.connect(
                     ).execution_options(**immediate) as conn, conn.begin():
                 conn.execute(insert(_AUDIT), batch)
 
@@ -132,12 +135,12 @@ class BatchedAuditWriter:
         return isinstance(cause, (self._engine.dialect.loaded_dbapi.DataError, TypeError,
                                   ValueError))
 
-    def _salvage(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _salvage(self, batch: list[dict[str, Any]], wait: float) -> list[dict[str, Any]]:
         """Writes ``batch`` in halves until the entries refused are alone, and drops
         those; returns what is left to retry if the database itself failed meanwhile.
         A few transactions more than one, and only when something was refused."""
         try:
-            self._write(batch)
+            self._write(batch, wait)
             return []
         except Exception as problem:
             if not self._refused(problem):
@@ -149,7 +152,7 @@ class BatchedAuditWriter:
                           type(getattr(problem, "orig", None) or problem).__name__)
                 return []
             middle = len(batch) // 2
-            return self._salvage(batch[:middle]) + self._salvage(batch[middle:])
+            return self._salvage(batch[:middle], wait) + self._salvage(batch[middle:], wait)
 
     def _copy(self, batch: list[dict[str, Any]]) -> None:
         """PostgreSQL: the batch in one COPY. As a pipeline of INSERTs (what executemany
@@ -172,7 +175,15 @@ class BatchedAuditWriter:
     def close(self) -> None:
         self._stopped = True
         self._wake.set()
-        self.flush()
+        if not self._flushing.acquire(timeout=CLOSE_SECONDS):
+            # The thread's batch waits behind an import: what it holds goes with the
+            # process, as the last moment's views may (the module's docstring).
+            log.warning("audit entries not written at exit: the database was busy")
+            return
+        try:
+            self._flush(CLOSE_SECONDS)
+        finally:
+            self._flushing.release()
 
     def _run(self) -> None:
         while not self._stopped:

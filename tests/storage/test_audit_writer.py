@@ -188,7 +188,7 @@ def test_a_privilege_the_database_withholds_keeps_every_entry(engine, monkeypatc
         writer.record(_entry(n))
     tries = []
 
-    def denied(batch):
+    def denied(batch, wait):
         tries.append(len(batch))
         raise ProgrammingError("INSERT", {}, Exception("permission denied for audit_log"))
 
@@ -235,3 +235,25 @@ def test_a_batch_waits_behind_an_import_that_holds_the_turn_to_write_longer_than
     assert [record.getMessage() for record in caplog.records
             if record.levelname == "WARNING"] == []
     writer.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_closing_behind_an_import_gives_up_within_moments(engine, monkeypatch, caplog):
+    # The thread's batch waited 60 s for the turn, then close() its own 60 s: a stopping
+    # process hung two minutes (gunicorn kills a worker after 10 s).
+    import time
+
+    from storage import audit_writer, write_gate
+    from tests.storage.test_write_gate import held_by_another_writer
+
+    monkeypatch.setattr(audit_writer, "CLOSE_SECONDS", 0.2)
+    writer = BatchedAuditWriter(engine, interval=0.01)
+    other_process = write_gate.SqliteWriteGate(engine.url.database)
+    with held_by_another_writer(other_process, seconds=2.0):
+        writer.record(_entry(1))
+        time.sleep(0.3)  # the thread now waits for the turn with its batch
+        started = time.monotonic()
+        writer.close()
+        assert time.monotonic() - started < 1.0
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "audit entries not written at exit: the database was busy"]
