@@ -35,7 +35,7 @@ from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from bot.config.schema import AppConfig, cron_trigger
 from bot.log_lines import counts_text
-from domain.errors import RecordsUnavailable
+from domain.errors import RecordsUnavailable, behind
 from handlers.registry import Job, JobCannotRun
 from storage import jobs as job_records
 from storage.db import make_engine, sqlite_path, unavailable_reason
@@ -101,7 +101,9 @@ class RunResult:
 INTERRUPTED = "interrupted (Ctrl-C or SIGTERM) before it finished"
 
 # Pauses between tries of writing a run's record while the database does not answer
-# (SQLite locked by an import, PostgreSQL restarting): about half a minute in all.
+# (SQLite locked by an import, PostgreSQL restarting): about half a minute in all, and
+# on SQLite each try waits up to 5 s for the writers' turn (storage.jobs): about a
+# minute then.
 RECORD_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 T = TypeVar("T")
@@ -123,7 +125,8 @@ def _recorded(what: str, write: Callable[[], T]) -> T:
 def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> RunResult:
     """Runs ``job`` once and records it. A job that raises is recorded as failed with its
     exception; nothing propagates, so one bad job cannot stop a scheduler. The record is
-    written again and again for about half a minute while the database does not answer;
+    written again and again for about half a minute to a minute while the database does
+    not answer;
     a job whose start cannot be recorded does not run (it fails, said in the log), and a
     run whose end cannot be recorded is kept and written at the process's next run. The
     run is dated by the context's clock, the one its job reads (the sandbox moves it):
@@ -355,6 +358,7 @@ class DatabaseFileGone(RuntimeError):
 
 
 def _first_line(problem: BaseException) -> str:
+    problem = behind(problem)
     text = " ".join(str(problem).split("\n", 1)[0].split())
     return f"{type(problem).__name__}: {text[:300]}"
 

@@ -108,6 +108,14 @@ class RecordsUnavailable(TryAgain):
                             "changed. Please try again in a minute."))
 
 
+def behind(problem: BaseException) -> BaseException:
+    """What an operator's log names: the driver's or the writers' gate's error behind
+    "the credit records are not answering", which is a person's sentence."""
+    if isinstance(problem, RecordsUnavailable) and problem.__cause__ is not None:
+        return problem.__cause__
+    return problem
+
+
 class FieldProblem(DomainError):
     """What is wrong with one field of a form (``where``: its block id), in words that
     say how to write it. ``lookup``: the customer the field names could not be found or

@@ -29,7 +29,7 @@ ERROR_LENGTH = 500
 # How long a run's record waits for SQLite's writers' turn (behind an import's merge)
 # before the scheduler's tries again (bot.scheduler): in SQLite's busy handler it gave
 # up after 1 s, and the log warned at the start of every job during an import.
-RECORD_WAIT_SECONDS = 15.0
+RECORD_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ from storage.models import LeaseRow
 from storage.stall_guard import STALL_SECONDS
 from storage.write_gate import gate_for
 
+# Under the 15 s `creditbot serve` gives its scheduler child to stop.
+RENEW_WAIT_SECONDS = 10.0
+
 _LEASES: Table = LeaseRow.__table__  # type: ignore[assignment]
 log = logging.getLogger("creditbot.leases")
 # Twice the longest lease app.yaml allows (an hour): no holder's row runs out further
@@ -81,10 +84,11 @@ class Lease:
         expires = _now() + self.ttl
         statement = update(_LEASES).where(self._mine()).values(expires_at=expires)
         if connection is None:
-            # SQLite: in turn with every writer, waiting up to a third of the lease behind
-            # an import's merge. In SQLite's busy handler it gave up after 1 s, and the
-            # scheduler stepped down during every import.
-            wait = self.ttl.total_seconds() / 3
+            # SQLite: in turn with every writer, waiting behind an import's merge up to a
+            # third of the lease, and at most RENEW_WAIT_SECONDS, which a stopping
+            # scheduler may spend in it. In SQLite's busy handler it gave up after 1 s,
+            # and the scheduler stepped down during every import.
+            wait = min(self.ttl.total_seconds() / 3, RENEW_WAIT_SECONDS)
             with gate_for(self._engine, wait), self._engine.begin() as conn:
                 # A renewal that cannot answer within the lease is as good as lost: the
                 # stall guard (where there is one) cuts it then, and the holder stops.

@@ -150,9 +150,10 @@ class SqlOutbox:
 CLAIM_EXPIRED = f"{UNCERTAIN} the claim expired while it was being delivered"
 
 
-# Under the sender's claims' lease (handlers.delivery.sender, 60 s): a row recorded sent
-# while it is still claimed.
-SENDER_WAIT_SECONDS = 30.0
+# Under the 15 s `creditbot serve` gives its scheduler child to stop, whose sender is
+# joined then (and the claims' 60 s lease): a pass fails, and is tried again, behind a
+# longer merge.
+SENDER_WAIT_SECONDS = 10.0
 
 
 class OutboxStore:
@@ -164,8 +165,8 @@ class OutboxStore:
         self._dialect = engine.dialect.name
         # SQLite: the sender's writes take their turn with the use cases' (a delivery
         # pass lost SQLite's lock to them under load and started over), and wait behind
-        # an import's merge as long as a batch writer does, within a claim's 60 s: given
-        # up after 2 s, every import failed a pass and logged it as an error.
+        # an import's merge (SENDER_WAIT_SECONDS): given up after 2 s, every import failed
+        # a pass and logged it as an error.
         self._gate = gate_for(engine, SENDER_WAIT_SECONDS)
 
     def claim(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[QueuedMessage]:

@@ -107,9 +107,9 @@ class SqliteWriteGate:
         return fd
 
     def _give_up(self, wait: float) -> NoReturn:
-        # Else the person is told "not answering" and the log says nothing of why.
-        log.warning("waited %g s for the turn to write %s, held by another writer: "
-                    "answered that the records are not answering", wait,
+        # Else the person is told "not answering" and the log says nothing of why. Not
+        # "a person was told": a background writer (the outbox, a lease) waits too.
+        log.warning("waited %g s for the turn to write %s, held by another writer", wait,
                     self._path or "the in-memory database")
         raise RecordsUnavailable() from TimeoutError(
             f"waited {wait:g} s for the turn to write the SQLite file, held by "

@@ -55,7 +55,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.alerts.use_cases import DIGEST
-from domain.errors import RecordsUnavailable
+from domain.errors import behind
 from domain.messages import (
     UNCERTAIN,
     Attachment,
@@ -581,8 +581,7 @@ _STATEMENT = re.compile(r"\n\[SQL: .*", re.DOTALL)
 def _failure(problem: BaseException) -> str:
     """A failed pass as an operator reads it: the driver's or the writers' gate's words,
     not "the credit records are not answering …", which is what a person is told."""
-    if isinstance(problem, RecordsUnavailable) and problem.__cause__ is not None:
-        problem = problem.__cause__
+    problem = behind(problem)
     said = " ".join(_STATEMENT.sub("", _BACKGROUND.sub("", str(problem))).split())[:300]
     return f"{type(problem).__name__}: {said}"
 

@@ -575,8 +575,28 @@ def test_a_leader_whose_scheduler_thread_ended_steps_down_and_leads_again(engine
         pass
 
 
+def _locked() -> Exception:
+    return RuntimeError("database is locked")
+
+
+def _turn_not_had() -> Exception:
+    # The writers' turn not had: logged as the gate's words, not the person's sentence.
+    from domain.errors import RecordsUnavailable
+
+    try:
+        raise RecordsUnavailable() from TimeoutError(
+            "waited 10 s for the turn to write the SQLite file, held by another writer")
+    except RecordsUnavailable as error:
+        return error
+
+
+@pytest.mark.parametrize(("failure", "logged"), [
+    (_locked, "RuntimeError: database is locked"),
+    (_turn_not_had, "TimeoutError: waited 10 s for the turn to write the SQLite file, held "
+                    "by another writer"),
+], ids=["locked", "turn-not-had"])
 def test_a_renewal_that_fails_for_a_moment_does_not_wait_out_its_own_lease(
-        engine, monkeypatch, caplog):
+        engine, monkeypatch, caplog, failure, logged):
     # The database locked for a second as the leader renewed: it stood by for its own
     # lease (45 s by default), and so did every standby, with nothing running.
     from storage.leases import Lease
@@ -587,7 +607,7 @@ def test_a_renewal_that_fails_for_a_moment_does_not_wait_out_its_own_lease(
     real = Lease.renew
 
     def locked(self, connection=None):  # type: ignore[no-untyped-def]
-        raise RuntimeError("database is locked")
+        raise failure()
 
     monkeypatch.setattr(Lease, "renew", locked)
     subject.step()
@@ -595,7 +615,7 @@ def test_a_renewal_that_fails_for_a_moment_does_not_wait_out_its_own_lease(
     monkeypatch.setattr(Lease, "renew", real)
     subject.step()  # the database answers: its own lease back at once, not in 60 s
     assert subject.leading and holder_of(engine, LEASE).holder == "test:1"
-    assert ("could not renew the scheduler lease (RuntimeError: database is locked); "
+    assert (f"could not renew the scheduler lease ({logged}); "
             "stopping the scheduler until the database answers") in [
         r.getMessage() for r in caplog.records]
     with running(subject):
