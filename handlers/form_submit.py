@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as Overran
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,13 @@ ARRIVED = "arrived"
 # Left for Slack's own answer to reach the person, at least: a form whose budget went
 # on the claim still gets its note.
 _SMALLEST_WAIT = 0.05
+# When the note may be made into the outcome, after the request arrived: once Slack has
+# the answer that put the note up, or has given up on it (3 s). An update that overtook
+# that answer was itself overwritten by the note, which then said "in a moment" for good.
+_OUTCOME_AFTER = 3.5
+# The forms' own threads: queued behind the slash commands' work on the shared
+# executor, a form waited for a thread and was told the records were slow.
+_FORMS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditbot-form")
 
 STILL_RECORDING = N_("⏳ Still recording this: the credit records are slow to answer just "
                      "now. This note will say how it went in a moment; you can close it, "
@@ -56,18 +63,18 @@ def submission_listener(view: View) -> Callable[..., None]:
     def on_submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         submitted = body.get("view") or {}
         executor = context["deps"].background
-        running: Future[Submitted] = executor.submit(view.submit, submitted, context)
+        running: Future[Submitted] = _FORMS.submit(view.submit, submitted, context)
         arrived = context.get(ARRIVED)
         spent = 0.0 if arrived is None else time.monotonic() - arrived
         try:
             outcome = running.result(timeout=max(ACK_BUDGET_SECONDS - spent, _SMALLEST_WAIT))
         except Overran:
             ack(response_action="update",
-                view=notice_view(submitted, context["tr"]._(STILL_RECORDING)))
+                view=_note(submitted, context["tr"]._(STILL_RECORDING), context))
             # Told on the executor: a future done meanwhile runs its callback here, and
             # the answer goes out only when this listener returns.
             running.add_done_callback(
-                lambda done: executor.submit(_tell_late, done, submitted, context))
+                lambda done: executor.submit(_tell_late, done, submitted, context, arrived))
             return
         except Exception as error:
             _refused(ack, submitted, error, context)
@@ -101,14 +108,17 @@ def _refused(ack: Ack, submitted: Mapping[str, Any], error: Exception,
 
 
 def _tell_late(done: Future[Submitted], submitted: Mapping[str, Any],
-               context: BoltContext) -> None:
+               context: BoltContext, arrived: float | None) -> None:
     """The "still recording" note made into what happened, once it is known."""
     tr = context["tr"]
     after: Callable[[], None] | None = None
     try:
         outcome = done.result()
     except Exception as error:
-        text = message_for(error, context)
+        said = message_for(error, context)
+        # Trying again is the remedy, said as a refusal beside a field would have been.
+        text = tr._(REFUSED_LATE).format(problems=said) if isinstance(error, TryAgain) \
+            else said
     else:
         if callable(outcome):
             # Recorded: said first, then the form's own messages (Slack calls, slow).
@@ -118,15 +128,24 @@ def _tell_late(done: Future[Submitted], submitted: Mapping[str, Any],
                 clip(str(said), FIELD_ERROR_CHARS) for said in outcome.values()))
         else:
             text = tr._(RECORDED)
+    if arrived is not None:
+        time.sleep(max(0.0, arrived + _OUTCOME_AFTER - time.monotonic()))
     _show(submitted, text, context)
     if after is not None:
         _after_ack(after, context)()
 
 
+def _note(submitted: Mapping[str, Any], text: str, context: BoltContext) -> dict[str, Any]:
+    """The form as a note of ``text``, closed by "Close": the form's own "Cancel" under
+    "Recorded" read as undoing it."""
+    close = {"type": "plain_text", "text": context["tr"]._("Close")}
+    return notice_view({**submitted, "close": close}, text)
+
+
 def _show(submitted: Mapping[str, Any], text: str, context: BoltContext) -> None:
     try:
         context["client"].views_update(view_id=str(submitted.get("id") or ""),
-                                       view=notice_view(submitted, text))
+                                       view=_note(submitted, text, context))
     except (SlackApiError, SlackClientError, OSError) as problem:
         # Closed meanwhile (Slack answers not_found), or Slack away: what was recorded
         # still reaches the person by the form's own messages.

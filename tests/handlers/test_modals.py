@@ -16,7 +16,7 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.sandbox.driver import view_state
-from domain.errors import DomainError
+from domain.errors import DomainError, RecordsUnavailable
 from handlers import modals
 from handlers.i18n import translator
 from handlers.payloads import ActionValue
@@ -44,13 +44,14 @@ class _Client:
         self.order.append(f"{view_id}: {view['blocks'][0]['text']['text']}")
 
 
-def _app(submit, client: _Client | None = None) -> tuple[App, Catalogue]:
+def _app(submit, client: _Client | None = None,
+         background: ThreadPoolExecutor | None = None) -> tuple[App, Catalogue]:
     catalogue = Catalogue((Feature("test", views=(View("test_modal", Where, submit),)),))
     app = App(authorize=lambda **_: AuthorizeResult(enterprise_id=None, team_id="T1",
                                                      bot_token="xoxb-test"),
               signing_secret="s", request_verification_enabled=False,
               token_verification_enabled=False, process_before_response=True)
-    background = ThreadPoolExecutor(1)
+    background = background or ThreadPoolExecutor(1)
 
     @app.use
     def deps(context, next):  # what handlers.middleware adds, minimally
@@ -136,7 +137,11 @@ def _late(outcome: Any):
      "Write why, in a few words.\nClose this and open the form again."),
     (DomainError("You may not do that, {name}.", name="<b>"),
      "You may not do that, &lt;b&gt;."),
-], ids=["recorded", "refused", "raised"])
+    # Trying again is the remedy: said as a refusal beside a field would have been.
+    (RecordsUnavailable(), "The credit records are not answering just now, so nothing was "
+                           "changed. Please try again in a minute.\nClose this and open "
+                           "the form again."),
+], ids=["recorded", "refused", "raised", "not-answering"])
 def test_a_submit_past_the_budget_is_answered_with_a_note_that_becomes_its_outcome(
         monkeypatch, outcome, told):
     from handlers import form_submit
@@ -148,6 +153,8 @@ def test_a_submit_past_the_budget_is_answered_with_a_note_that_becomes_its_outco
     assert answer["response_action"] == "update"
     assert answer["view"]["blocks"] == [{"type": "section", "text": {
         "type": "mrkdwn", "text": form_submit.STILL_RECORDING}}]
+    # Not the form's "Cancel", which under "Recorded" read as undoing it.
+    assert answer["view"]["close"] == {"type": "plain_text", "text": "Close"}
     _wait_for(lambda: said)
     assert said == [f"V1: {told}"]
 
@@ -161,6 +168,21 @@ def test_the_work_after_a_late_submit_runs_once_the_note_says_it_was_recorded(mo
     assert json.loads(_submit(app, "why").body)["response_action"] == "update"
     _wait_for(lambda: len(order) == 2)
     assert order == ["V1: ✅ Recorded. You can close this.", "the card updated"]
+
+
+def test_a_form_does_not_queue_behind_the_commands_work(monkeypatch):
+    # On the executor the slash commands share, a form waited for a thread and was told
+    # the records were slow while the database was idle.
+    from handlers import form_submit
+
+    monkeypatch.setattr(form_submit, "ACK_BUDGET_SECONDS", 0.3)
+    background = ThreadPoolExecutor(1)
+    app, _ = _app(lambda view, context: None, background=background)
+    busy = threading.Event()
+    background.submit(lambda: (busy.set(), time.sleep(1.0)))
+    assert busy.wait(5)
+    answer = _submit(app, "why")
+    assert (answer.status, answer.body) == (200, "")
 
 
 def _wait_for(condition: Any) -> None:
