@@ -27,7 +27,8 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
         "creditbot asks when it is not sure. A customer group's id shows the whole group.")))
     if not problem:
         # The notification of the help asked for: "Try /credit help." read as a refusal.
-        return message(title, blocks)
+        # Plain text there: a code span's backticks would show.
+        return message(tr._("What {command} can do", command=COMMAND), blocks)
     hint = tr._("Try {command}.",
                 command=f"`{COMMAND} {catalogue.written_like('help', typed)}`")
     # Sentences are joined with a space in English, with none in Chinese.

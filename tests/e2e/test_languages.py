@@ -39,7 +39,7 @@ def test_a_chinese_reader_gets_help_in_chinese(bilingual):
             "      例如 `/credit check acme`") in text
     assert "*`/credit` 能做什么*" in text
     # Its notification is the title: "试试 `/credit help`。" read as a refusal.
-    assert reply.text == "`/credit` 能做什么"
+    assert reply.text == "/credit 能做什么"
 
 
 def test_the_same_card_in_chinese_and_in_english_in_one_channel(bilingual):
