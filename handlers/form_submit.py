@@ -25,7 +25,7 @@ from domain.errors import TryAgain
 from domain.text import N_
 from handlers.answer import ACK_BUDGET_SECONDS
 from handlers.errors import field_error, message_for
-from handlers.render import clip
+from handlers.render import clip, escape
 
 if TYPE_CHECKING:
     from handlers.registry import Submitted, View
@@ -55,6 +55,8 @@ RECORDED = N_("✅ Recorded. You can close this.")
 # What a form would have shown beside its fields, said in the note: it can no longer
 # show them there.
 REFUSED_LATE = N_("{problems}\nClose this and open the form again.")
+# To the person, when the note that would have said it was closed.
+NOT_RECORDED = N_("Your form “{form}” was not recorded: {problems}")
 
 
 def submission_listener(view: View) -> Callable[..., None]:
@@ -71,10 +73,12 @@ def submission_listener(view: View) -> Callable[..., None]:
         except Overran:
             ack(response_action="update",
                 view=_note(submitted, context["tr"]._(STILL_RECORDING), context))
-            # Told on the executor: a future done meanwhile runs its callback here, and
-            # the answer goes out only when this listener returns.
-            running.add_done_callback(
-                lambda done: executor.submit(_tell_late, done, submitted, context, arrived))
+            # Handed over now, while the process runs: from a callback when it is done,
+            # a server stopping meanwhile refused it (its executors take no new work at
+            # exit) and the note said "in a moment" for good. Work handed over is
+            # finished before the process exits.
+            person = str((body.get("user") or {}).get("id") or "")
+            executor.submit(_tell_late, running, submitted, context, arrived, person)
             return
         except Exception as error:
             _refused(ack, submitted, error, context)
@@ -107,30 +111,35 @@ def _refused(ack: Ack, submitted: Mapping[str, Any], error: Exception,
         ack(response_action="update", view=notice_view(submitted, said))
 
 
-def _tell_late(done: Future[Submitted], submitted: Mapping[str, Any],
-               context: BoltContext, arrived: float | None) -> None:
-    """The "still recording" note made into what happened, once it is known."""
+def _tell_late(running: Future[Submitted], submitted: Mapping[str, Any],
+               context: BoltContext, arrived: float | None, person: str) -> None:
+    """The "still recording" note made into what happened, once it is known; a refusal
+    the note cannot show (the person closed it, as it invites) goes to them directly."""
     tr = context["tr"]
     after: Callable[[], None] | None = None
+    refused: str | None = None  # what was wrong, when nothing was recorded
     try:
-        outcome = done.result()
+        outcome = running.result()
     except Exception as error:
-        said = message_for(error, context)
+        refused = message_for(error, context)
         # Trying again is the remedy, said as a refusal beside a field would have been.
-        text = tr._(REFUSED_LATE).format(problems=said) if isinstance(error, TryAgain) \
-            else said
+        text = tr._(REFUSED_LATE, problems=refused) if isinstance(error, TryAgain) \
+            else refused
     else:
         if callable(outcome):
             # Recorded: said first, then the form's own messages (Slack calls, slow).
             text, after = tr._(RECORDED), outcome
         elif outcome:
-            text = tr._(REFUSED_LATE).format(problems=" ".join(
-                clip(str(said), FIELD_ERROR_CHARS) for said in outcome.values()))
+            # Plain text beside a field, mrkdwn in the note: what was typed escaped.
+            refused = " ".join(escape(clip(str(said), FIELD_ERROR_CHARS))
+                               for said in outcome.values())
+            text = tr._(REFUSED_LATE, problems=refused)
         else:
             text = tr._(RECORDED)
     if arrived is not None:
         time.sleep(max(0.0, arrived + _OUTCOME_AFTER - time.monotonic()))
-    _show(submitted, text, context)
+    if not _show(submitted, text, context) and refused is not None and person:
+        _tell_directly(person, submitted, refused, context)
     if after is not None:
         _after_ack(after, context)()
 
@@ -142,15 +151,36 @@ def _note(submitted: Mapping[str, Any], text: str, context: BoltContext) -> dict
     return notice_view({**submitted, "close": close}, text)
 
 
-def _show(submitted: Mapping[str, Any], text: str, context: BoltContext) -> None:
+def _show(submitted: Mapping[str, Any], text: str, context: BoltContext) -> bool:
+    """Whether the note now says ``text``."""
     try:
         context["client"].views_update(view_id=str(submitted.get("id") or ""),
                                        view=_note(submitted, text, context))
+        return True
     except (SlackApiError, SlackClientError, OSError) as problem:
         # Closed meanwhile (Slack answers not_found), or Slack away: what was recorded
         # still reaches the person by the form's own messages.
         log.warning("could not show the outcome of a slow form %s: %s",
-                    submitted.get("callback_id"), problem)
+                    submitted.get("callback_id"), _slack_said(problem))
+        return False
+
+
+def _tell_directly(person: str, submitted: Mapping[str, Any], text: str,
+                   context: BoltContext) -> None:
+    title = str((submitted.get("title") or {}).get("text") or "")
+    said = context["tr"]._(NOT_RECORDED, form=title, problems=text)
+    try:
+        context["client"].chat_postMessage(channel=person, text=said)
+    except (SlackApiError, SlackClientError, OSError) as problem:
+        log.error("could not tell %s that their form %s was not recorded: %s", person,
+                  submitted.get("callback_id"), _slack_said(problem))
+
+
+def _slack_said(problem: Exception) -> str:
+    """One line: Slack's error code when it gave one."""
+    if isinstance(problem, SlackApiError) and problem.response is not None:
+        return str(problem.response.get("error"))
+    return " ".join(str(problem).split())[:200]
 
 
 def _after_ack(work: Callable[[], None], context: BoltContext) -> Callable[[], None]:

@@ -35,13 +35,24 @@ def _view(metadata: str) -> dict[str, Any]:
 
 
 class _Client:
-    """Slack's views.update, as the listener calls it: what each call showed."""
+    """Slack's views.update and chat.postMessage, as the listener calls them: what each
+    call showed. ``closed``: the person closed the note (Slack answers not_found)."""
 
-    def __init__(self, order: list[str]) -> None:
-        self.order = order
+    def __init__(self, order: list[str], closed: bool = False) -> None:
+        self.order, self.closed = order, closed
 
     def views_update(self, view_id: str, view: dict[str, Any]) -> None:
+        if self.closed:
+            from slack_sdk.errors import SlackApiError
+            from slack_sdk.web import SlackResponse
+
+            raise SlackApiError("not_found", SlackResponse(
+                client=None, http_verb="POST", api_url="views.update", req_args={},
+                data={"ok": False, "error": "not_found"}, headers={}, status_code=200))
         self.order.append(f"{view_id}: {view['blocks'][0]['text']['text']}")
+
+    def chat_postMessage(self, channel: str, text: str) -> None:
+        self.order.append(f"{channel}: {text}")
 
 
 def _app(submit, client: _Client | None = None,
@@ -168,6 +179,34 @@ def test_the_work_after_a_late_submit_runs_once_the_note_says_it_was_recorded(mo
     assert json.loads(_submit(app, "why").body)["response_action"] == "update"
     _wait_for(lambda: len(order) == 2)
     assert order == ["V1: ✅ Recorded. You can close this.", "the card updated"]
+
+
+def test_a_refusal_the_closed_note_cannot_show_goes_to_the_person(monkeypatch):
+    # "You can close it, and the outcome reaches you": a refusal did not, once closed.
+    from handlers import form_submit
+
+    monkeypatch.setattr(form_submit, "ACK_BUDGET_SECONDS", 0.1)
+    said: list[str] = []
+    app, _ = _app(_late({"reason": "“<!channel>” is not an amount"}), _Client(said, True))
+    assert json.loads(_submit(app, "why").body)["response_action"] == "update"
+    _wait_for(lambda: said)
+    # What was typed is escaped: the note and the message are mrkdwn.
+    assert said == ["U1: Your form “Test” was not recorded: “&lt;!channel&gt;” is not an "
+                    "amount"]
+
+
+def test_the_outcome_is_told_even_if_the_server_stops_meanwhile(monkeypatch):
+    # Handed over from a callback once done, it met an executor shut down at exit:
+    # "cannot schedule new futures after shutdown", and the note stayed for good.
+    from handlers import form_submit
+
+    monkeypatch.setattr(form_submit, "ACK_BUDGET_SECONDS", 0.1)
+    said: list[str] = []
+    background = ThreadPoolExecutor(2)
+    app, _ = _app(_late(None), _Client(said), background=background)
+    assert json.loads(_submit(app, "why").body)["response_action"] == "update"
+    background.shutdown(wait=True)  # the server stopping, before the submit is done
+    assert said == ["V1: ✅ Recorded. You can close this."]
 
 
 def test_a_form_does_not_queue_behind_the_commands_work(monkeypatch):
