@@ -258,7 +258,10 @@ def load_demo_data(engine: Engine, today: date, directory: Path | None = None,
         reports = []
         for kind in files.order:
             with CsvFile(files.path(kind)) as source:
-                report = CsvImporter(engine).run(KINDS[kind], source, actor="demo")
+                # Its rates are USD prices: said so, so that under another base they are
+                # missing, not read as prices in it.
+                importer = CsvImporter(engine, base_currency="USD" if kind == "rates" else None)
+                report = importer.run(KINDS[kind], source, actor="demo")
             if not report.committed:
                 raise RuntimeError(f"demo {kind} rejected: {report.errors[:3]}")
             reports.append(report)

@@ -228,3 +228,33 @@ def test_an_upgrade_works_customer_name_keys_out_again_and_a_downgrade_back(
     command.downgrade(alembic_config(engine), before)
     assert keys() == [(key, local_key) for _, _, key, _, local_key in stored]
     upgrade(engine)
+
+
+@pytest.mark.parametrize(("recorded", "labelled"), [
+    # The app.yaml put on the record last: its base is the rates'.
+    (["organisation: {base_currency: USD}", "organisation:\n  base_currency: EUR\n"], "EUR"),
+    ([], None),  # no server ever started: nothing known
+    (["organisation: [unclosed"], None),
+    (["organisation: {base_currency: euro}"], None),
+], ids=["last-recorded", "none-recorded", "not-yaml", "no-code"])
+def test_the_upgrade_labels_the_rates_with_the_base_of_the_configuration_in_force(
+        engine, recorded, labelled):
+    from alembic import command
+    from sqlalchemy import insert
+
+    from storage.db import alembic_config, upgrade
+    from storage.models import AuditRow
+
+    command.downgrade(alembic_config(engine), "0039")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO exchange_rates (date, currency, rate_to_base) "
+                          "VALUES ('2026-11-01', 'CNY', 0.128)"))
+        for n, config in enumerate(recorded):
+            conn.execute(insert(AuditRow.__table__).values(
+                at=datetime(2026, 11, 1 + n, tzinfo=UTC), actor="system",
+                action="config.in_force", subject="app.yaml",
+                details={"sha256": str(n), "text": config}))
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT base_currency FROM exchange_rates")).scalar_one() \
+            == labelled
