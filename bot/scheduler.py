@@ -38,7 +38,7 @@ from bot.log_lines import counts_text
 from domain.errors import RecordsUnavailable, behind
 from handlers.registry import Job, JobCannotRun
 from storage import jobs as job_records
-from storage.db import make_engine, sqlite_path, unavailable_reason
+from storage.db import sqlite_path, unavailable_reason
 from storage.host_processes import ended_here, this_host
 from storage.leases import (
     SCHEDULER_LEASE,
@@ -581,7 +581,8 @@ class Candidate:
 
     def _lead(self) -> None:
         # The job store disposes of its engine when the scheduler shuts down: its own.
-        store_engine = make_engine(self.engine.url.render_as_string(hide_password=False))
+        store_engine = job_records.job_store_engine(
+            self.engine.url.render_as_string(hide_password=False))
         scheduler = _Scheduler(
             jobstores={"default": job_records.job_store(store_engine)},
             executors={"default": {"type": "threadpool", "max_workers": 4}},

@@ -13,10 +13,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from domain.errors import RecordsUnavailable
+from storage.db import make_engine
 from storage.models import JobRunRow
 from storage.requests import prune_processed_requests
 from storage.write_gate import gate_for
@@ -139,6 +151,26 @@ class SqlRecords:
 
     def abandon_runs(self, started_before: datetime, at: datetime) -> int:
         return abandon_runs(self.engine, started_before, at)
+
+
+# How long APScheduler's job store waits for SQLite's write lock (its writes are its own,
+# outside the writers' gate): at 1 s, an import's merge made the scheduler's pass fail
+# after starting a due job, and the next pass ran that job again for the same minute.
+# Under the 15 s `creditbot serve` gives its scheduler child to stop.
+STORE_BUSY_MS = 10_000
+
+
+def job_store_engine(url: str) -> Engine:
+    """An engine for the job store alone (the store disposes of it when the scheduler
+    shuts down), waiting STORE_BUSY_MS for SQLite's write lock."""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _patient(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={STORE_BUSY_MS}")
+            cursor.close()
+    return engine
 
 
 def job_store(engine: Engine) -> SQLAlchemyJobStore:

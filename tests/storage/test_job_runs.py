@@ -80,3 +80,18 @@ def test_housekeeping_marks_runs_whose_process_died_abandoned(engine):
     assert (found[dead].outcome, found[dead].finished_at, found[dead].error) == (
         "abandoned", NOW, "no end was recorded: the process running it stopped")
     assert (found[live].outcome, found[live].finished_at) == ("running", None)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_job_store_waits_behind_an_import_past_sqlites_busy_handler(engine):
+    # At 1 s, a merge made the scheduler's pass fail after starting a due job, and the
+    # next pass ran it again for the same minute.
+    from storage.jobs import job_store_engine
+    from tests.storage.test_write_gate import held_by_an_import
+
+    store = job_store_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with held_by_an_import(engine, seconds=1.5), store.begin() as conn:
+            conn.execute(text("CREATE TABLE store_probe (id INTEGER)"))
+    finally:
+        store.dispose()
