@@ -20,6 +20,7 @@ from storage.models import OutboxRow
 from storage.outbox import OutboxStore
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from tests.e2e.outbox_world import FakeClock, outbox_ids, posts
+from tests.storage.test_write_gate import TURN_NOT_HAD, turn_not_had
 
 TOKEN = "xoxb-delivery"
 ALERTS = "C0ALERTS01"
@@ -366,22 +367,9 @@ def _locked() -> Exception:
                             Exception("database is locked"))
 
 
-def _unanswered() -> Exception:
-    # The writers' turn not had: the log said "RecordsUnavailable: The credit records are
-    # not answering just now, …", a person's words, not why.
-    from domain.errors import RecordsUnavailable
-
-    try:
-        raise RecordsUnavailable() from TimeoutError(
-            "waited 30 s for the turn to write the SQLite file, held by another writer")
-    except RecordsUnavailable as error:
-        return error
-
-
 @pytest.mark.parametrize(("failure", "logged"), [
     (_locked, "OperationalError: (builtins.Exception) database is locked"),
-    (_unanswered, "TimeoutError: waited 30 s for the turn to write the SQLite file, held by "
-                  "another writer"),
+    (turn_not_had, TURN_NOT_HAD),
 ], ids=["locked", "turn-not-had"])
 def test_the_loop_delivers_until_stopped_and_survives_a_failed_pass(engine, emulator, caplog,
                                                                     failure, logged):

@@ -27,6 +27,7 @@ from storage.host_processes import this_host
 from storage.jobs import job_store, next_run_times, runs
 from storage.leases import holder_of
 from storage.models import LeaseRow
+from tests.storage.test_write_gate import TURN_NOT_HAD, turn_not_had
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EVERY_SECOND = "*/1 * * * * *"
@@ -579,21 +580,9 @@ def _locked() -> Exception:
     return RuntimeError("database is locked")
 
 
-def _turn_not_had() -> Exception:
-    # The writers' turn not had: logged as the gate's words, not the person's sentence.
-    from domain.errors import RecordsUnavailable
-
-    try:
-        raise RecordsUnavailable() from TimeoutError(
-            "waited 10 s for the turn to write the SQLite file, held by another writer")
-    except RecordsUnavailable as error:
-        return error
-
-
 @pytest.mark.parametrize(("failure", "logged"), [
     (_locked, "RuntimeError: database is locked"),
-    (_turn_not_had, "TimeoutError: waited 10 s for the turn to write the SQLite file, held "
-                    "by another writer"),
+    (turn_not_had, TURN_NOT_HAD),
 ], ids=["locked", "turn-not-had"])
 def test_a_renewal_that_fails_for_a_moment_does_not_wait_out_its_own_lease(
         engine, monkeypatch, caplog, failure, logged):

@@ -129,6 +129,20 @@ def held_by_an_import(engine: Engine, seconds: float = 1.5) -> Iterator[None]:
         writer.join()
 
 
+# What a writer gets when the turn is not had in time, as the gate raises it.
+TURN_NOT_HAD = ("TimeoutError: waited 10 s for the turn to write the SQLite file, held by "
+                "another writer")
+
+
+def turn_not_had() -> RecordsUnavailable:
+    """The gate's refusal, cause and all: logs name the cause, not the person's
+    sentence ("The credit records are not answering just now, …")."""
+    try:
+        raise RecordsUnavailable() from TimeoutError(TURN_NOT_HAD.split(": ", 1)[1])
+    except RecordsUnavailable as error:
+        return error
+
+
 def _enters_at_once(gate: SqliteWriteGate) -> bool:
     """Takes and gives back ``gate`` from another thread, waiting at most a moment."""
     entered: list[bool] = []
