@@ -12,9 +12,10 @@ answered by turning the form into a "still recording" note, which becomes what h
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as Overran
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,7 @@ _SMALLEST_WAIT = 0.05
 _OUTCOME_AFTER = 3.5
 # The forms' own threads: queued behind the slash commands' work on the shared
 # executor, a form waited for a thread and was told the records were slow.
-_FORMS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditbot-form")
+_FORMS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="creditbot-form")
 
 STILL_RECORDING = N_("⏳ Still recording this: the credit records are slow to answer just "
                      "now. This note will say how it went in a moment; you can close it, "
@@ -59,33 +60,60 @@ REFUSED_LATE = N_("{problems}\nClose this and open the form again.")
 NOT_RECORDED = N_("Your form “{form}” was not recorded: {problems}")
 
 
+class _Submission:
+    """Whether the answer gave up waiting (``late``) or the form finished first: decided
+    under one lock, so that exactly one of the two says the outcome."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.late = self.finished = False
+
+
+Outcome = tuple["Submitted", Exception | None]
+
+
 def submission_listener(view: View) -> Callable[..., None]:
     """Bolt's listener for ``view``'s submissions: ``submit`` answers in the ack."""
 
     def on_submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        # Without one from bot.web (Socket Mode), the listener's start: the note's
+        # outcome must still wait for Slack to have the note.
+        arrived = context.get(ARRIVED) or time.monotonic()
         submitted = body.get("view") or {}
-        executor = context["deps"].background
-        running: Future[Submitted] = _FORMS.submit(view.submit, submitted, context)
-        arrived = context.get(ARRIVED)
-        spent = 0.0 if arrived is None else time.monotonic() - arrived
+        person = str((body.get("user") or {}).get("id") or "")
+        state = _Submission()
+
+        def run() -> Outcome:
+            try:
+                result: Outcome = (view.submit(submitted, context), None)
+            except Exception as error:
+                result = (None, error)
+            with state.lock:
+                state.finished, late = True, state.late
+            if late:
+                # Told from this thread, the form's own: handed to another executor, it
+                # held a slash command's thread while it waited, and a server stopping
+                # refused it. Work already running is finished before the process exits.
+                _tell_late(result, submitted, context, arrived, person)
+            return result
+
+        running = _FORMS.submit(run)
+        wait = max(ACK_BUDGET_SECONDS - (time.monotonic() - arrived), _SMALLEST_WAIT)
         try:
-            outcome = running.result(timeout=max(ACK_BUDGET_SECONDS - spent, _SMALLEST_WAIT))
+            outcome, error = running.result(timeout=wait)
         except Overran:
-            ack(response_action="update",
-                view=_note(submitted, context["tr"]._(STILL_RECORDING), context))
-            # Handed over now, while the process runs: from a callback when it is done,
-            # a server stopping meanwhile refused it (its executors take no new work at
-            # exit) and the note said "in a moment" for good. Work handed over is
-            # finished before the process exits.
-            person = str((body.get("user") or {}).get("id") or "")
-            executor.submit(_tell_late, running, submitted, context, arrived, person)
-            return
-        except Exception as error:
+            with state.lock:
+                state.late = not state.finished
+            if state.late:
+                ack(response_action="update",
+                    view=_note(submitted, context["tr"]._(STILL_RECORDING), context))
+                return
+            outcome, error = running.result()  # done as the budget ran out
+        if error is not None:
             _refused(ack, submitted, error, context)
-            return
-        if callable(outcome):
+        elif callable(outcome):
             ack()
-            executor.submit(_after_ack(outcome, context))
+            context["deps"].background.submit(_after_ack(outcome, context))
         elif outcome:
             # Each within what Slack shows beside a field; a refusal that quotes what was
             # typed (an amount of 60,000 digits) came back at its full length.
@@ -111,16 +139,15 @@ def _refused(ack: Ack, submitted: Mapping[str, Any], error: Exception,
         ack(response_action="update", view=notice_view(submitted, said))
 
 
-def _tell_late(running: Future[Submitted], submitted: Mapping[str, Any],
-               context: BoltContext, arrived: float | None, person: str) -> None:
-    """The "still recording" note made into what happened, once it is known; a refusal
-    the note cannot show (the person closed it, as it invites) goes to them directly."""
+def _tell_late(result: Outcome, submitted: Mapping[str, Any], context: BoltContext,
+               arrived: float, person: str) -> None:
+    """The "still recording" note made into what happened; a refusal the note cannot
+    show (the person closed it, as it invites) goes to them directly."""
     tr = context["tr"]
     after: Callable[[], None] | None = None
     refused: str | None = None  # what was wrong, when nothing was recorded
-    try:
-        outcome = running.result()
-    except Exception as error:
+    outcome, error = result
+    if error is not None:
         refused = message_for(error, context)
         # Trying again is the remedy, said as a refusal beside a field would have been.
         text = tr._(REFUSED_LATE, problems=refused) if isinstance(error, TryAgain) \
@@ -136,8 +163,7 @@ def _tell_late(running: Future[Submitted], submitted: Mapping[str, Any],
             text = tr._(REFUSED_LATE, problems=refused)
         else:
             text = tr._(RECORDED)
-    if arrived is not None:
-        time.sleep(max(0.0, arrived + _OUTCOME_AFTER - time.monotonic()))
+    time.sleep(max(0.0, arrived + _OUTCOME_AFTER - time.monotonic()))
     if not _show(submitted, text, context) and refused is not None and person:
         _tell_directly(person, submitted, refused, context)
     if after is not None:
