@@ -87,25 +87,20 @@ def test_an_id_with_an_invisible_character_is_refused():
         "发票-1", "客户一", "2026-01-01", "2026-01-31", "100", "USD"]), RowErrors)
 
 
-def test_a_value_quoted_back_carries_no_control_character_to_a_terminal():
+@pytest.mark.parametrize(("typed", "said"), [
     # ESC [2J would clear the screen of whoever runs `creditbot import`.
-    [problem] = parse("invoices", INVOICE_HEADER,
-                      ["I1", "C1", "2026-01-01", "2026-01-31", "\x1b[2J100", "USD"])
-    assert str(problem) == (
-        "line 2, column amount: “\\x1b[2J100” is not an amount: write digits with an "
-        "optional “.” and decimals, no thousands separators or currency signs (e.g. "
-        "1234.50)")
-
-
-def test_an_amount_in_a_spreadsheets_scientific_notation_is_told_how_to_export_it():
+    ("\x1b[2J100", "“\\x1b[2J100” is not an amount: write digits with an optional “.” "
+                   "and decimals, no thousands separators or currency signs (e.g. 1234.50)"),
     # "1.5E+05" is 150,000 rounded to two digits: read as it is, it would be a figure.
+    ("1.5E+05", "“1.5E+05” is not an amount: it is in scientific notation, as a "
+                "spreadsheet writes a number its column is too narrow for, rounded to the "
+                "digits shown; format the column as a number with decimals and export it "
+                "again (e.g. 150000.00)"),
+], ids=["control-character", "scientific"])
+def test_an_amount_that_is_none_is_quoted_back_with_how_to_write_it(typed, said):
     [problem] = parse("invoices", INVOICE_HEADER,
-                      ["I1", "C1", "2026-01-01", "2026-01-31", "1.5E+05", "USD"])
-    assert str(problem) == (
-        "line 2, column amount: “1.5E+05” is not an amount: it is in scientific notation, "
-        "as a spreadsheet writes a number its column is too narrow for, rounded to the "
-        "digits shown; format the column as a number with decimals and export it again "
-        "(e.g. 150000.00)")
+                      ["I1", "C1", "2026-01-01", "2026-01-31", typed, "USD"])
+    assert str(problem) == f"line 2, column amount: {said}"
 
 
 def test_a_credit_note_has_a_negative_amount_and_is_open_up_to_it():
