@@ -4,10 +4,11 @@ Slack shows field errors and a form's outcome only when they come in the HTTP an
 the submission, and drops an answer later than 3 s, showing the person its own "trouble
 connecting" error, even when the decision was recorded. The form's ``submit`` may wait
 for the records (2 s for SQLite's writers' turn during an import, PostgreSQL's statement
-timeout), after the delivery was claimed (up to 2 s more): so it runs on the background
-executor, and what has not finished ``ACK_BUDGET_SECONDS`` after the request arrived is
-answered by turning the form into a "still recording" note, which becomes what happened
-(recorded, refused, or not answering) as soon as it is known (``views.update``)."""
+timeout), after the delivery was claimed (up to 1.5 s more): so it runs on the forms'
+own threads, and what has not finished ``ACK_BUDGET_SECONDS`` after the request arrived
+is answered by turning the form into a "still recording" note, which that thread makes
+into what happened (recorded, refused, or not answering) once it is known and Slack has
+the note (``views.update``)."""
 
 from __future__ import annotations
 
