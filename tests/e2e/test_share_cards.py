@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from bot.sandbox.driver import Reply
 from domain.approvals.model import Outcome
 from domain.model import AuditEntry
@@ -201,29 +203,26 @@ def test_a_long_note_is_clipped_and_a_forged_value_refused(world: World) -> None
     assert world.slack.press(SALES, SALES_CHANNEL, forged)[0].status == 400
 
 
-def test_a_channel_the_bot_is_not_in_is_explained_and_nothing_recorded(world: World) -> None:
-    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
-    form = open_form(world, SALES, card)
-    world.emulator.fail("chat.postMessage", "error", error="not_in_channel")
-    assert world.slack.submit(SALES, form, {"channel": LEGAL, "note": None}).body == ""
-    assert told(world, SALES) == [
-        f"I can't post in <#{LEGAL}> yet: add me there with `/invite @creditbot`, then share "
-        "the card again."]
-    assert audit(world, "card.shared") == []
-
-
-def test_an_archived_channel_is_said_to_be_archived_not_to_invite_the_bot(
-        world: World) -> None:
+@pytest.mark.parametrize(("error", "said"), [
+    ("not_in_channel", f"I can't post in <#{LEGAL}> yet: add me there with `/invite "
+                       "@creditbot`, then share the card again."),
     # Nobody can invite the bot into an archived channel: the advice could not work.
+    ("is_archived", f"<#{LEGAL}> is archived, so nobody can post in it: nothing was "
+                    "posted. Share the card in another channel."),
+])
+def test_a_channel_slack_refuses_is_explained_and_nothing_recorded(
+        world: World, error: str, said: str) -> None:
     card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
     form = open_form(world, SALES, card)
-    world.emulator.fail("chat.postMessage", "error", error="is_archived")
+    world.emulator.fail("chat.postMessage", "error", error=error)
     assert world.slack.submit(SALES, form, {"channel": LEGAL, "note": None}).body == ""
-    assert told(world, SALES) == [
-        f"<#{LEGAL}> is archived, so nobody can post in it: nothing was posted. Share the "
-        "card in another channel."]
+    assert told(world, SALES) == [said]
     assert audit(world, "card.shared") == []
-    # Share in channel, pressed on a card in an archived channel, says the same.
+
+
+def test_share_in_channel_on_a_card_in_an_archived_channel_says_it_is_archived(
+        world: World) -> None:
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
     world.emulator.fail("chat.postMessage", "error", error="is_archived")
     answer = world.slack.click(SALES, card, "Share in channel")
     assert answer.text == (
