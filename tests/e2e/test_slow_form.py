@@ -64,3 +64,24 @@ def test_a_slow_submission_is_answered_in_time_and_then_told_its_outcome(
     assert shown_after["blocks"] == [{"type": "section",
                                       "text": {"type": "mrkdwn", "text": told}}]
     assert len(decisions(world, request_id)) == decided
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_refusal_the_closed_note_cannot_show_reaches_the_approver_by_message(
+        world: World) -> None:
+    # "You can close it, and the outcome reaches you": once the note was closed, a form
+    # not recorded said so to nobody.
+    request_id = file_request(world)
+    view = open_modal(world, CREDIT_MANAGER, shown(world, request_id, 1, CREDIT_CHANNEL),
+                      "Approve")
+    world.emulator.fail("views.update", "error", error="not_found")  # the note closed
+    with held_by_another_writer(SqliteWriteGate(world.services.engine.url.database),
+                                seconds=5.0):
+        answer = world.slack.submit(CREDIT_MANAGER, view, {"comment": "ok"})
+        assert json.loads(answer.body)["response_action"] == "update"
+    told = [c.args["text"] for c in world.emulator.wait_for(
+        "chat.postMessage", timeout=10) if c.args.get("channel") == CREDIT_MANAGER]
+    assert told == [
+        f"Your form “{view['title']['text']}” was not recorded: The credit records are not "
+        "answering just now, so nothing was changed. Please try again in a minute."]
+    assert decisions(world, request_id) == []
