@@ -51,10 +51,6 @@ def missing_rates(conn: Connection, stage: Table, kind: ImportKind, base: str | 
             for code, n in missing]
 
 
-# Customers a warning names; the rest are counted.
-_NAMED_CUSTOMERS = 5
-
-
 def _billed_across(conn: Connection, stage: Table, kind: ImportKind,
                    code: str) -> list[str]:
     """The customers of the file's rows in ``code`` who are billed in another currency:
@@ -67,7 +63,7 @@ def _billed_across(conn: Connection, stage: Table, kind: ImportKind,
         select(customers.c.customer_id).distinct()
         .where(customers.c.customer_id == stage.c[column], stage.c[currency] == code,
                customers.c.currency != code)
-        .order_by(customers.c.customer_id).limit(_NAMED_CUSTOMERS + 1)).scalars())
+        .order_by(customers.c.customer_id)).scalars())
 
 
 @dataclass(frozen=True)
@@ -119,9 +115,8 @@ def no_rate_warning(kind: ImportKind, currency: str, rows: int, base: str,
     if billed_across:
         # Said plainly: the customer's own check stops answering, which "a customer
         # whose limit is in another currency" left a reader to work out.
-        named = ", ".join(billed_across[:_NAMED_CUSTOMERS]) + (
-            " …" if len(billed_across) > _NAMED_CUSTOMERS else "")
-        stopped = (f"; until it is imported, the checks, orders and requests of {named} "
+        stopped = (f"; until it is imported, the checks, orders and requests of "
+                   f"{_named(billed_across)} "
                    f"(whose own currency is not {currency}) answer only that the "
                    f"{currency} rate is missing")
     return (f"{rows:,} {kind.noun if one else kind.noun + 's'} {'is' if one else 'are'} in "
@@ -179,7 +174,7 @@ def other_base_rates(conn: Connection, stage: Table, base: str | None) -> list[s
         select(_RATES.c.base_currency, func.count(), func.max(_RATES.c.date))
         .where(or_(_RATES.c.base_currency.is_(None), _RATES.c.base_currency != base),
                ~in_file)
-        .group_by(_RATES.c.base_currency).order_by(_RATES.c.base_currency)).all()
+        .group_by(_RATES.c.base_currency)).all()
     if all(other is None for other, _, _ in others):
         return []  # rates of before the base was recorded, and no sign of a change
     # The rates of before the base was recorded are not read either (against()).

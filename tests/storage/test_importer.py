@@ -1104,7 +1104,7 @@ def test_rows_in_a_currency_without_a_rate_are_imported_with_a_warning(with_cust
     assert report.committed and report.inserted == 5
     assert report.warnings == [
         "2 invoices are in GBP, which has no exchange rate to USD: "
-        + without_rate("GBP", "C1, C2"),
+        + without_rate("GBP", "C1; C2"),
         "1 invoice is in JPY, which has no exchange rate to USD: " + without_rate("JPY", "C2"),
     ]
     assert run(engine, write_csv, "invoices", content).warnings == []  # no base currency given
@@ -1125,17 +1125,17 @@ def test_the_warning_counts_only_the_rows_imported(with_customers, write_csv):
     assert report.committed and (report.inserted, report.rejected) == (2, 3)
     assert report.warnings == [
         "2 invoices are in GBP, which has no exchange rate to USD: "
-        + without_rate("GBP", "C1, C2")]
+        + without_rate("GBP", "C1; C2")]
 
 
-def test_the_warning_names_five_customers_and_says_there_are_more():
+def test_the_warning_names_three_customers_and_counts_the_rest():
     from domain.imports import KINDS
     from storage.import_warnings import no_rate_warning
 
-    ids = [f"C{n}" for n in range(1, 7)]  # six found: one more than are named
+    ids = [f"C{n}" for n in range(1, 7)]
     assert no_rate_warning(KINDS["invoices"], "GBP", 9, "USD", ids) == (
         "9 invoices are in GBP, which has no exchange rate to USD: "
-        + without_rate("GBP", "C1, C2, C3, C4, C5 …"))
+        + without_rate("GBP", "C1; C2; C3 and 3 more"))
 
 
 def test_customers_in_a_currency_without_a_rate_get_a_warning(engine, write_csv):
