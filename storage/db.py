@@ -85,7 +85,8 @@ def application_name() -> str:
 
 
 def make_engine(url: str, *, create: bool = False, statement_timeout: float | None = None,
-                read_only: bool = False, **kwargs: Any) -> Engine:
+                read_only: bool = False, sqlite_busy_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+                **kwargs: Any) -> Engine:
     """An engine for ``url``.
 
     ``create``: open an SQLite file that does not exist yet, creating it. Only
@@ -94,6 +95,7 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
     its place. ``statement_timeout`` (seconds): PostgreSQL cancels longer statements.
     ``read_only``: the database refuses every write, and nothing about it is changed on
     opening (an SQLite file keeps its journal mode): for reading someone else's data.
+    ``sqlite_busy_ms``: how long SQLite's busy handler waits for its write lock.
     """
     url = normalise_url(url)
     parsed = make_url(url)
@@ -102,7 +104,8 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, must_exist=read_only or (
-            not create and not _is_sqlite_memory(parsed)), read_only=read_only)
+            not create and not _is_sqlite_memory(parsed)), read_only=read_only,
+            busy_ms=sqlite_busy_ms)
         if not read_only:
             _drop_read_only_connections(engine)
         return engine
@@ -204,7 +207,8 @@ def sqlite_path(engine: Engine) -> Path | None:
     return Path(os.path.abspath(str(url.database)))
 
 
-def _configure_sqlite(engine: Engine, *, must_exist: bool, read_only: bool = False) -> None:
+def _configure_sqlite(engine: Engine, *, must_exist: bool, read_only: bool = False,
+                      busy_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     path = sqlite_path(engine)
 
     @event.listens_for(engine, "do_connect")
@@ -249,7 +253,7 @@ def _configure_sqlite(engine: Engine, *, must_exist: bool, read_only: bool = Fal
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # First, so that the pragmas below wait no longer than any statement would.
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         if read_only:  # changing the journal mode would write the file's header
             cursor.close()

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Engine,
     Table,
     delete,
-    event,
     func,
     insert,
     inspect,
@@ -163,14 +162,7 @@ STORE_BUSY_MS = 10_000
 def job_store_engine(url: str) -> Engine:
     """An engine for the job store alone (the store disposes of it when the scheduler
     shuts down), waiting STORE_BUSY_MS for SQLite's write lock."""
-    engine = make_engine(url)
-    if engine.dialect.name == "sqlite":
-        @event.listens_for(engine, "connect")
-        def _patient(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout={STORE_BUSY_MS}")
-            cursor.close()
-    return engine
+    return make_engine(url, sqlite_busy_ms=STORE_BUSY_MS)
 
 
 def job_store(engine: Engine) -> SQLAlchemyJobStore:
