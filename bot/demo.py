@@ -23,6 +23,7 @@ from domain.imports import KINDS
 from domain.model import FINANCIAL_FIELDS
 from domain.orders.ports import NoOrderNotices
 from domain.orders.use_cases import OrderChecks
+from domain.text import N_
 from storage.csv_source import CsvFile
 from storage.importer import CsvImporter, ImportReport
 
@@ -151,7 +152,11 @@ def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) 
         writer.writerows(rows)
 
 
-def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoFiles:
+def write_demo_data(directory: Path, today: date, seed: int = 20261129,
+                    base: str = "USD") -> DemoFiles:
+    """The demo's CSV files in ``directory``. Its rates are priced in ``base`` when that is
+    one of the demo's currencies (see ``demo_base``), else in US dollars."""
+    base = demo_base(base)
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
     files = DemoFiles(directory)
@@ -159,11 +164,17 @@ def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoF
     rates = []
     for days_ago in range(30, -1, -1):
         day = today - timedelta(days=days_ago)
+        # Each day's price of a currency in US dollars (drawn in the same order whatever
+        # the base, so that every other figure of the demo stays the same), then in the base.
+        in_usd = {"USD": Decimal(1)}
         for currency, per_usd in _PER_USD.items():
             if currency != "USD":
                 drift = _between(rng, Decimal("-0.01"), Decimal("0.01"), Decimal("0.0001"))
+                in_usd[currency] = Decimal(1) / per_usd * (1 + drift)
+        for currency, price in in_usd.items():
+            if currency != base:
                 rates.append((day.isoformat(), currency,
-                              (Decimal(1) / per_usd * (1 + drift)).quantize(Decimal("0.00000001"))))
+                              (price / in_usd[base]).quantize(Decimal("0.00000001"))))
     _write(files.path("rates"), ("date", "currency", "rate_to_base"), rates)
 
     customers, contracts, orders, invoices, payments = [], [], [], [], []
@@ -250,17 +261,31 @@ def review_demo_orders(orders: OrderChecks) -> dict[str, int]:
     return dataclasses.replace(orders, notices=NoOrderNotices()).review_imported()
 
 
+DEMO_RATES_IN_USD = N_("The demo's exchange rates are priced in US dollars, not in your "
+                       "base currency {base}, so its figures that need converting show as "
+                       "missing a rate. Its rates are in the base currency when "
+                       "organisation.base_currency is USD, EUR, GBP, CNY or JPY.")
+
+
+def demo_base(base: str) -> str:
+    """The currency the demo's rates are priced in for an organisation whose base is
+    ``base``: that one when the demo has it, else US dollars (then, under that base, the
+    demo's converted figures show as missing a rate rather than wrong)."""
+    return base if base in _PER_USD else "USD"
+
+
 def load_demo_data(engine: Engine, today: date, directory: Path | None = None,
-                   progress: Callable[[ImportReport], None] | None = None) -> list[ImportReport]:
-    """Generates the demo files and imports them through the ordinary importer."""
+                   progress: Callable[[ImportReport], None] | None = None,
+                   base: str = "USD") -> list[ImportReport]:
+    """Generates the demo files and imports them through the ordinary importer, the rates
+    labelled with the currency they are priced in."""
     with tempfile.TemporaryDirectory() as scratch:
-        files = write_demo_data(directory or Path(scratch), today)
+        files = write_demo_data(directory or Path(scratch), today, base=base)
         reports = []
         for kind in files.order:
             with CsvFile(files.path(kind)) as source:
-                # Its rates are USD prices: said so, so that under another base they are
-                # missing, not read as prices in it.
-                importer = CsvImporter(engine, base_currency="USD" if kind == "rates" else None)
+                importer = CsvImporter(engine, base_currency=demo_base(base)
+                                       if kind == "rates" else None)
                 report = importer.run(KINDS[kind], source, actor="demo")
             if not report.committed:
                 raise RuntimeError(f"demo {kind} rejected: {report.errors[:3]}")

@@ -25,7 +25,7 @@ def demo(data_dir: Path | None, force: bool) -> None:
     Creates and migrates the schema first if needed. Refuses a database that already has
     customers unless --force is given.
     """
-    from bot.demo import load_demo_data, review_demo_orders
+    from bot.demo import DEMO_RATES_IN_USD, demo_base, load_demo_data, review_demo_orders
 
     services = _services(schema=False)
     # Like `db upgrade`, the demo may start a new SQLite file; then the usual engine opens it.
@@ -42,9 +42,13 @@ def demo(data_dir: Path | None, force: bool) -> None:
               "database only, so that its made-up customers never mix with real ones. Point "
               "DATABASE_URL at a new database (e.g. sqlite:///demo.db), or add --force to load "
               "it anyway.")
+    base = services.config.organisation.base_currency
     load_demo_data(services.engine, services.today(), data_dir,
                    progress=lambda report: out.print(summary_line(report), markup=False,
-                                                     soft_wrap=True))
+                                                     soft_wrap=True), base=base)
+    if demo_base(base) != base:
+        out.print(DEMO_RATES_IN_USD.format(base=base), markup=False,
+                  soft_wrap=True)
     counts = review_demo_orders(services.orders)
     out.print(f"orders: {counts['reviewed']:,} open ERP order(s) reviewed, {counts['held']:,} "
               "held (the demo's account owners are not messaged)", markup=False,

@@ -25,7 +25,7 @@ from rich.text import Text
 
 from bot.config import AppConfig
 from bot.delivery import jobs_client
-from bot.demo import load_demo_data, review_demo_orders
+from bot.demo import DEMO_RATES_IN_USD, demo_base, load_demo_data, review_demo_orders
 from bot.imports import listed
 from bot.local_server import LocalServer
 from bot.sandbox.audit_line import audit_lines
@@ -162,7 +162,11 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
             services.background = self.background
             if database_url is None:
                 self.console.print("[dim]" + self.tr._("Loading the demo portfolio…") + "[/dim]")
-                load_demo_data(services.engine, services.today())
+                base = self.config.organisation.base_currency
+                load_demo_data(services.engine, services.today(), base=base)
+                if demo_base(base) != base:
+                    said = self.tr._(DEMO_RATES_IN_USD, base=base)
+                    self.console.print("[dim]" + rich_escape(said) + "[/dim]")
                 review_demo_orders(services.orders)
             else:
                 self._copy_in(database_url, services)

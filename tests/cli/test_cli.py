@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -316,6 +317,23 @@ def test_demo_loads_and_prints_the_portfolio(cli):
     assert "Acme Industrial Supply (C0001)" in card.stdout
     for label in ("Credit limit", "Exposure", "Available credit", "61-90", "Payment terms"):
         assert label in card.stdout
+
+
+@pytest.mark.parametrize(("base", "notice"), [("EUR", False), ("CHF", True)])
+def test_demo_says_when_its_rates_are_not_in_the_base(cli, monkeypatch, tmp_path, base,
+                                                       notice):
+    config = tmp_path / "app.yaml"
+    config.write_text(re.sub(r"(?m)^(\s*base_currency:\s*)USD", rf"\g<1>{base}",
+                             (ROOT / "app.yaml").read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(config))
+    result = cli("demo")
+    assert result.exit_code == 0, result.output
+    line = (f"The demo's exchange rates are priced in US dollars, not in your base currency "
+            f"{base}, so its figures that need converting show as missing a rate. Its rates "
+            "are in the base currency when organisation.base_currency is USD, EUR, GBP, CNY "
+            "or JPY.")
+    assert (line in result.stdout.splitlines()) is notice
 
 
 def test_an_unknown_customer_gets_suggestions_not_a_crash(cli):

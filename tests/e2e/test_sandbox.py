@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -388,3 +389,25 @@ def test_a_field_a_one_field_form_does_not_have_is_said_not_taken_silently(
                    "金额：10k\n理由：周五付款\n:submit\n")
     assert "本表单没有“金额”字段：它唯一的字段是理由 [reason]，因此整行都作为该字段的值。" in out
     assert "理由：周五付款" in out
+
+
+@pytest.mark.parametrize(("base", "lacking", "notice"), [
+    ("EUR", 0, False),
+    ("CHF", 50, True),
+])
+def test_the_demo_prices_its_rates_in_the_configured_base(monkeypatch, clock, tmp_path,
+                                                         base, lacking, notice):
+    config = tmp_path / "app.yaml"
+    config.write_text(re.sub(r"(?m)^(\s*base_currency:\s*)USD", rf"\g<1>{base}",
+                             (ROOT / "app.yaml").read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(config))
+    monkeypatch.setenv("COLUMNS", "400")
+    result = _run(tmp_path, ":run alerts\n:quit\n")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert re.search(r"\b(\d+) customers lacking a rate\b", said).group(1) == str(lacking)
+    assert (f"The demo's exchange rates are priced in US dollars, not in your base currency "
+            f"{base}, so its figures that need converting show as missing a rate. Its rates "
+            "are in the base currency when organisation.base_currency is USD, EUR, GBP, CNY "
+            "or JPY." in said) is notice

@@ -50,3 +50,29 @@ def test_the_customers_the_tests_and_readme_name_are_unchanged(tmp_path, custome
                                                           .path("customers"))}
     row = customers[customer_id]
     assert (row["name"], row["currency"], row["credit_limit"]) == (name, currency, limit)
+
+
+def test_rates_are_priced_in_the_base_and_nothing_else_moves(tmp_path):
+    in_usd, in_eur = write_demo_data(tmp_path / "usd", DAY), write_demo_data(tmp_path / "eur", DAY,
+                                                                             base="EUR")
+    for kind in in_usd.order:
+        if kind != "rates":
+            assert in_usd.path(kind).read_bytes() == in_eur.path(kind).read_bytes(), kind
+    usd = {(row["date"], row["currency"]): Decimal(row["rate_to_base"])
+           for row in _read(in_usd.path("rates"))}
+    eur = {(row["date"], row["currency"]): Decimal(row["rate_to_base"])
+           for row in _read(in_eur.path("rates"))}
+    assert {currency for _, currency in usd} == {"EUR", "GBP", "CNY", "JPY"}
+    assert {currency for _, currency in eur} == {"USD", "GBP", "CNY", "JPY"}
+    assert len(eur) == len(usd) == 31 * 4
+    for (day, currency), rate in eur.items():
+        # A euro's worth of each currency, from the same day's US dollar prices.
+        in_dollars = Decimal(1) if currency == "USD" else usd[(day, currency)]
+        # Both files are rounded to 8 places, so the two ways agree to about that.
+        assert abs(rate - in_dollars / usd[(day, "EUR")]) <= Decimal("2e-8"), (day, currency)
+
+
+def test_a_base_the_demo_has_no_rates_in_keeps_them_in_us_dollars(tmp_path):
+    in_usd, in_chf = write_demo_data(tmp_path / "usd", DAY), write_demo_data(tmp_path / "chf", DAY,
+                                                                             base="CHF")
+    assert in_usd.path("rates").read_bytes() == in_chf.path("rates").read_bytes()
