@@ -179,6 +179,21 @@ class Catalogue:
     def jobs(self) -> list[Job]:
         return [j for f in self.features for j in f.jobs]
 
+    def job_meant(self, word: str) -> Job | None:
+        """The job someone who typed ``word`` probably meant: a close spelling of its
+        name ("alert", "hosekeeping"), else the one job whose summary uses the word
+        ("digest": the alerts job posts them); None when nothing or several fit."""
+        word = word.strip().lower()
+        named = {job.name: job for job in self.jobs}
+        close = difflib.get_close_matches(word, list(named), n=1, cutoff=0.75)
+        if close:
+            return named[close[0]]
+        if len(word) < 4:
+            return None
+        said = [job for job in self.jobs
+                if re.search(rf"\b{re.escape(word)}", job.summary.lower())]
+        return said[0] if len(said) == 1 else None
+
     @property
     def views(self) -> list[View]:
         return [v for f in self.features for v in f.views]

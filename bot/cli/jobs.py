@@ -152,10 +152,13 @@ def jobs_run(name: str, no_deliver: bool, on_holiday: bool) -> None:
     from storage.outbox_progress import last_message_id
 
     services = _services()
-    known = {job.name: job for job in catalogue().jobs}
+    jobs = catalogue()
+    known = {job.name: job for job in jobs.jobs}
     job = known.get(name)
     if job is None:
-        _fail(f"there is no job called {name}; the jobs are: {', '.join(known)}")
+        meant = jobs.job_meant(name)
+        guess = f" (did you mean {meant.name}?)" if meant is not None else ""
+        _fail(f"there is no job called {name}{guess}; the jobs are: {', '.join(known)}")
     if on_holiday and not job.keeps_holidays:
         # Accepted in silence, it let an operator think it had changed something.
         keeping = " and ".join(j.name for j in known.values() if j.keeps_holidays)

@@ -464,9 +464,12 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
             return
         job = jobs.get(name)
         if job is None:
-            self.console.print("[yellow]" + rich_escape(self.tr._(
-                "There is no job “{name}”; the jobs are: {names}.", name=name,
-                names=", ".join(jobs))) + "[/yellow]")
+            meant = features.catalogue().job_meant(name)
+            said = self.tr._("There is no job “{name}”; the jobs are: {names}.", name=name,
+                             names=", ".join(jobs)) if meant is None else self.tr._(
+                "There is no job “{name}”: did you mean “:run {job}”? The jobs are: {names}.",
+                name=name, job=meant.name, names=", ".join(jobs))
+            self.console.print("[yellow]" + rich_escape(said) + "[/yellow]")
             return
         if on_holiday and not job.keeps_holidays:
             # As the CLI: accepted in silence, it would seem to have changed something.

@@ -209,10 +209,21 @@ def test_jobs_run_housekeeping_prints_its_counts_and_records_the_run(cli, engine
 
 
 def test_jobs_run_an_unknown_job_is_one_line(cli, engine):
-    result = cli("jobs", "run", "hosekeeping")
+    result = cli("jobs", "run", "nightly")
     assert (result.exit_code, result.stdout, result.stderr) == (
-        1, "", "error: there is no job called hosekeeping; the jobs are: alerts, approvals, "
+        1, "", "error: there is no job called nightly; the jobs are: alerts, approvals, "
         "orders, people, housekeeping, report, collections, meetings\n")
+    assert runs(engine) == []
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("alert", "alerts"), ("hosekeeping", "housekeeping"),
+                                              ("Meeting", "meetings"),
+                                              ("digest", "alerts"), ("promises", "collections")])
+def test_jobs_run_names_the_job_a_near_miss_means(cli, engine, typed, meant):
+    result = cli("jobs", "run", typed)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "", f"error: there is no job called {typed} (did you mean {meant}?); the jobs are: "
+        "alerts, approvals, orders, people, housekeeping, report, collections, meetings\n")
     assert runs(engine) == []
 
 

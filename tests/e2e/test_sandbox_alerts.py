@@ -93,7 +93,7 @@ def test_clock_shows_the_time_moves_it_and_says_how_to_write_one(monkeypatch, st
 
 
 def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypatch, still):
-    answers = dict(sandbox(monkeypatch, ":run", ":run nightly", ":help"))
+    answers = dict(sandbox(monkeypatch, ":run", ":run nightly", ":run digest", ":help"))
     assert answers[":run"] == [
         "Jobs (:run NAME runs one now, at the sandbox's time):",
         "  alerts        finds overdue accounts, limits nearly used, large overdue",
@@ -123,6 +123,10 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
     assert answers[":run nightly"] == [
         "There is no job “nightly”; the jobs are: alerts, approvals, orders, people,",
         "housekeeping, report, collections, meetings."]
+    # The digests are the alerts job's: asked for by that word, it is named.
+    assert " ".join(answers[":run digest"]) == (
+        "There is no job “digest”: did you mean “:run alerts”? The jobs are: alerts, "
+        "approvals, orders, people, housekeeping, report, collections, meetings.")
     assert answers[":help"][-11:] == [
         "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",
         "  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them",
