@@ -10,8 +10,10 @@ meeting's time, from its scheduling or its last reschedule (a meeting set up or 
 hours ahead has no 1-day reminder), is skipped: the invitation or the move's note has
 just gone out. The agenda is rebuilt for each reminder.
 
-**Recurring series.** Once a series' latest occurrence has started, or was cancelled on
-its own, its next one is created (``domain.meetings.recurrence``: from the series' rule,
+**Recurring series.** Once a series' latest occurrence has started, or its slot in the
+rule has passed (moved past the next one's date, it would otherwise skip that one, which
+everyone's calendar file shows), or it was cancelled on its own, its next one is created
+(``domain.meetings.recurrence``: from the series' rule,
 ``series_start`` and ``series_minutes``, and the latest's stored ``occurrence`` number,
 on the organiser's wall clock) and invited like a new meeting, with an agenda built
 then; one that falls on a day off is kept, and its audit entry says so; its organiser is
@@ -41,7 +43,7 @@ from domain.meetings.agenda import build_agenda
 from domain.meetings.events import MeetingScheduled
 from domain.meetings.model import Meeting, MeetingState, Recurrence
 from domain.meetings.ports import Happened, MeetingChange
-from domain.meetings.recurrence import Occurrence, next_after
+from domain.meetings.recurrence import Occurrence, next_after, occurrence
 from domain.meetings.responses import carry_accepted, reminded
 from domain.meetings.tasks import Tasks
 from domain.meetings.use_cases import Meetings, customer_names
@@ -177,8 +179,8 @@ class MeetingsJob:
     # -- recurring series -------------------------------------------------------------
 
     def recur(self, now: datetime) -> int:
-        """Creates the next occurrence of each series whose latest one has started;
-        returns how many were created."""
+        """Creates the next occurrence of each series whose latest one has started (or
+        whose slot in the rule has passed); returns how many were created."""
         with self._uow() as uow:
             # Whatever their state: a series whose recent occurrences were all cancelled
             # on their own goes on (only a cancel of the series ends its rule).
@@ -205,7 +207,17 @@ class MeetingsJob:
         # organiser had no Cancel the series to press.
         return latest.recurrence is not Recurrence.NONE \
             and occurrences[-1].recurrence is not Recurrence.NONE \
-            and (latest.starts_at <= now or latest.state is MeetingState.CANCELLED)
+            and (min(latest.starts_at, self._slot(occurrences, latest)) <= now
+                 or latest.state is MeetingState.CANCELLED)
+
+    @staticmethod
+    def _slot(occurrences: list[Meeting], meeting: Meeting) -> datetime:
+        """When the series' rule puts ``meeting``: an occurrence moved past the next one's
+        date is followed once its own slot has passed, or the next one (in everyone's
+        calendar file from the rule) would be skipped as missed."""
+        first = next((m for m in occurrences if m.id == meeting.series), occurrences[0])
+        return occurrence(first.series_start or first.starts_at, first.zone,
+                          meeting.recurrence, meeting.occurrence).starts_at
 
     def _next(self, series_id: int, now: datetime) -> Meeting | None:
         meetings = self.meetings
