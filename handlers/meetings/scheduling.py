@@ -248,7 +248,9 @@ def submit_reschedule(view: dict[str, Any], context: BoltContext) -> Submitted:
     text = ":calendar: " + tr._("*{title}* is moved to {day}, {start}–{end} ({zone} time). "
                                 "Everyone invited is told.", title=title(moved),
                                 **_at(tr, moved, zone))
-    return lambda: _confirm(context, None, text)
+    # Checked as a new meeting is: the new time on each invitee's own clock.
+    return lambda: _confirm(context, None, "\n".join(
+        part for part in (text, _outside_their_hours(context, moved, deps)) if part))
 
 
 def _cancel(context: BoltContext, scope: Scope) -> None:

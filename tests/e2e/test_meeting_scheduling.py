@@ -317,6 +317,23 @@ def test_the_organiser_reschedules_through_the_form(world):
                        "15:00–16:30 (Asia/Shanghai time). Everyone invited is told.")
 
 
+def test_a_reschedule_says_whom_the_new_time_falls_outside_working_hours_for(world):
+    # Checked like a new meeting: 09:00 in Shanghai is 01:00 in London.
+    world.emulator.users["U01SALESBEN"] = User("U01SALESBEN", "someone", tz="Europe/London")
+    schedule(world)
+    world.slack.click(SALES, listed(world, SALES), "Reschedule", wait=False)
+    world.emulator.wait_for("views.open", count=2)
+    result = world.slack.submit(SALES, world.slack.modal(SALES),
+                                {"date": "2026-12-02", "time": at("09:00")})
+    assert result.body == ""
+    [dm] = world.emulator.wait_for("chat.postMessage")
+    assert dm.text == (
+        ":calendar: *Credit committee, December* is moved to Dec 2, 2026, 09:00–10:00 "
+        "(Asia/Shanghai time). Everyone invited is told.\n"
+        ":warning: For <@U01SALESBEN> (Dec 2, 2026, 01:00, Europe/London), that is outside "
+        "working hours (08:00–19:00 on their own clock).")
+
+
 def test_the_organiser_cancels_and_someone_else_is_refused_alone(world):
     meeting = schedule(world)
     _, invited = told(world)
