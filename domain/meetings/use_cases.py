@@ -512,12 +512,14 @@ class Meetings:
 
     def upcoming(self, actor: Member, days: int = UPCOMING_DAYS) -> list[Meeting]:
         """The scheduled meetings not yet over within ``days``, soonest first: those
-        ``actor`` is invited to, and every one for a credit manager."""
-        self.access.require(actor)
+        ``actor`` is invited to, and every one for a credit manager. Someone who may not
+        see credit data is still listed the meetings they are invited to: their
+        invitation (its agenda's figures locked) reached them, and the list shows what it
+        did, without figures."""
         now = self.clock()
         with self.unit_of_work() as uow:
             found = uow.meetings.meetings_between(now, now + timedelta(days=days))
-        if CREDIT_MANAGER in actor.roles:
+        if CREDIT_MANAGER in actor.roles and self.access.allows(actor):
             return found
         return [m for m in found if actor.user_id in self.invitees.people(m)]
 

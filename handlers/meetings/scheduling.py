@@ -190,9 +190,11 @@ def meetings_command(context: BoltContext, _rest: str) -> Message:
     member = context["member"]
     found = my_meetings(deps.meetings, member)
     departments = {k: d.name for k, d in deps.meetings.invitees.departments.items()}
+    # Someone barred from credit data is listed their invitations, but cannot schedule.
+    schedule = context["catalogue"].as_typed(context, "meeting") \
+        if deps.meetings.access.allows(member) else None
     return upcoming(context["tr"], found, ZoneInfo(deps.timezone), departments,
-                    lambda m: deps.meetings.may_change(member, m),
-                    context["catalogue"].as_typed(context, "meeting"))
+                    lambda m: deps.meetings.may_change(member, m), schedule)
 
 
 def _changeable(context: BoltContext) -> Meeting | None:

@@ -100,11 +100,12 @@ def _organiser_buttons(tr: Translator, meeting: Meeting) -> list[Block]:
 
 def upcoming(tr: Translator, found: Sequence[Listed], zone: tzinfo,
              departments: Mapping[str, str], may_change: Callable[[Meeting], bool],
-             schedule: str = "/credit meeting") -> Message:
-    """``schedule``: `/credit meeting` as the person would write it (`/credit 会议`)."""
+             schedule: str | None = "/credit meeting") -> Message:
+    """``schedule``: `/credit meeting` as the person would write it (`/credit 会议`);
+    None for someone who may not schedule one."""
     if not found:
-        text = tr._("No upcoming meetings of yours. `{command}` schedules one.",
-                    command=schedule)
+        text = tr._("No upcoming meetings of yours.") if schedule is None else tr._(
+            "No upcoming meetings of yours. `{command}` schedules one.", command=schedule)
         return text, [section(text)]
     heading = tr.ngettext("{n} upcoming meeting", "{n} upcoming meetings", len(found))
     blocks: list[Block] = [section(f"*{heading}*")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,12 +16,27 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox.driver import Reply
-from bot.sandbox.emulator import User
+from bot.config import load_config
+from bot.local_server import LocalServer
+from bot.sandbox.driver import Reply, SlackDriver
+from bot.sandbox.emulator import SlackEmulator, User
+from bot.settings import Settings
+from bot.slack_app import create_bolt_app
+from bot.web import create_wsgi_app
+from bot.wiring import Services
 from domain.meetings.model import Meeting, MeetingKind, MeetingState, Recurrence
 from domain.meetings.use_cases import Move
 from storage.models import OutboxRow
-from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
+from tests.conftest import ROOT
+from tests.e2e.conftest import (
+    CREDIT_MANAGER,
+    SALES,
+    SALES_CHANNEL,
+    SECRET,
+    STRANGER,
+    TOKEN,
+    World,
+)
 
 OTHER_REP = "U01SALESBEN"  # may see credit data, organises nothing here
 
@@ -266,6 +282,44 @@ def test_an_outsider_cannot_open_the_form(world):
 
 def listed(world: World, user: str) -> Reply:
     return world.slack.slash(user, SALES_CHANNEL, "/credit meetings")
+
+
+@pytest.fixture
+def barred_world(demo_url: str, tmp_path: Any) -> Iterator[World]:
+    """The demo's organisation where sales may not see credit data, its channel open to
+    the meetings' agendas all the same."""
+    config = tmp_path / "app.yaml"
+    config.write_text((ROOT / "app.yaml").read_text(encoding="utf-8").replace(
+        "  credit_data:\n    roles: []\n",
+        "  credit_data:\n    roles: [credit_manager, credit_analyst, finance_director, cfo,\n"
+        "            collector, legal]\n"
+        "    share_channels: [C01SALES000, C03CREDIT00]\n"), encoding="utf-8")
+    users = {u: User(u, name) for u, name in ((SALES, "amy"), (CREDIT_MANAGER, "mei"))}
+    with SlackEmulator(token=TOKEN, users=users) as emulator:
+        settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                            slack_api_url=emulator.api_url, database_url=demo_url)
+        services = Services(settings, load_config(config))
+        with LocalServer(create_wsgi_app(create_bolt_app(services), services.engine)) as server:
+            yield World(SlackDriver(server.url, SECRET, emulator), emulator, services,
+                        server.url)
+        services.close()
+        assert emulator.invalid == [], emulator.invalid
+
+
+def test_an_invitee_barred_from_credit_data_is_listed_their_meetings(barred_world):
+    world = barred_world
+    assert listed(world, SALES).text == "No upcoming meetings of yours."
+    meeting = schedule(world, CREDIT_MANAGER, attendees={
+        "type": "multi_users_select", "selected_users": []})
+    mine = listed(world, SALES)
+    epoch = int(meeting.starts_at.timestamp())
+    assert [b["text"]["text"] for b in mine.blocks if b["type"] == "section"] == [
+        "*1 upcoming meeting*",
+        f"*Credit committee, December* · Credit committee\n<!date^{epoch}^{{date_short_pretty}} "
+        f"{{time}}|Dec 1, 2026, 10:00\u202fAM> · 1 hour · every week\nOrganiser: "
+        "<@U02CREDITMG> · Invited: Sales, Credit Management\nYour answer: Not answered"]
+    assert [b["text"]["text"] for b in mine.buttons()] == [
+        "Accept", "Decline", "Propose another time"]
 
 
 def test_the_list_shows_each_meeting_at_the_readers_time_with_the_organisers_buttons(world):

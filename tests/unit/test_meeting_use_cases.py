@@ -341,8 +341,24 @@ def test_upcoming_lists_the_meetings_one_is_invited_to_and_all_for_a_manager(mee
     assert [m.id for m in meetings.upcoming(SALES)] == [sales.id]
     assert [m.id for m in meetings.upcoming(ORGANISER)] == [credit.id, sales.id]
     assert [m.id for m in meetings.upcoming(MANAGER)] == [credit.id, sales.id]
-    with pytest.raises(AccessDenied):
-        meetings.upcoming(STRANGER)
+    assert meetings.upcoming(STRANGER) == []
+
+
+def test_someone_barred_from_credit_data_is_listed_the_meetings_they_are_invited_to(uow,
+                                                                                      told):
+    # Sales may not see credit data here, and its department is invited: its members got
+    # their invitations (the agenda's figures locked), and their list shows them.
+    closed = Meetings(uow, CreditDataAccess(
+        roles=frozenset({"credit_analyst", "credit_manager"}),
+        share_channels=frozenset({"C0CREDIT01", "C0SALES001"})),
+                      Invitees(DEPARTMENTS), lambda user: PEOPLE.get(user, Member(user)),
+                      lambda: NOW, SchedulingPolicy(),
+                      CreditPolicyContext("USD", AgingBuckets((30, 60, 90))), told,
+                      zone=ZoneInfo(SH))
+    sales = closed.schedule(ORGANISER, draft(departments=("sales",), title="Sales"))
+    closed.schedule(ORGANISER, draft(departments=("credit",), title="Credit", at=time(8)))
+    assert [m.id for m in closed.upcoming(SALES)] == [sales.id]
+    assert closed.upcoming(STRANGER) == []
 
 
 def test_the_same_form_sent_twice_schedules_once(meetings, uow, told):
