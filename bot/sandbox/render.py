@@ -33,13 +33,20 @@ def mrkdwn_to_rich(text: str, name_of: Callable[[str], str]) -> str:
     text = _DATE.sub(lambda m: m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     # A code span shows its characters as they are, as Slack does: no bold inside it, and
-    # a backslash at its end must not escape the closing tag.
-    return "".join(_code(part[1:-1]) if part.startswith("`") and part.endswith("`")
-                   and len(part) > 1 else _formatted(part)
-                   for part in _CODE_SPAN.split(text))
+    # a backslash at its end must not escape the closing tag. It is set aside while the
+    # rest is formatted, so that bold around one (*What `/credit` can do*) is still bold.
+    spans: list[str] = []
+
+    def aside(found: re.Match[str]) -> str:
+        spans.append(_code(found.group(1)[1:-1]))
+        return f"\x00{len(spans) - 1}\x00"
+
+    formatted = _formatted(_CODE_SPAN.sub(aside, text.replace("\x00", "")))
+    return _ASIDE.sub(lambda found: spans[int(found.group(1))], formatted)
 
 
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+_ASIDE = re.compile("\x00(\\d+)\x00")
 
 
 def _code(text: str) -> str:

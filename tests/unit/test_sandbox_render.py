@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from bot.sandbox.render import render_message
+from bot.sandbox.render import mrkdwn_to_rich, render_message
 
 
 def printed(text: str) -> str:
@@ -87,6 +87,14 @@ def test_a_code_span_shows_its_characters_as_slack_does():
     # italics were applied inside it.
     shown = printed("e.g. `/credit order C0001 5k PO-1 \\`. And `5k *bold* _it_` *bold*")
     assert shown.strip() == "e.g. /credit order C0001 5k PO-1 \\. And 5k *bold* _it_ bold"
+
+
+def test_bold_around_a_code_span_is_bold_without_its_asterisks():
+    # The help's heading showed as "*What /credit can do*": each side of the span was
+    # formatted alone, neither with both asterisks.
+    assert mrkdwn_to_rich("*What `/credit` can do* and `*a*`", str) == (
+        "[bold]What [cyan]/credit[/cyan] can do[/bold] and [cyan]*a*[/cyan]")
+    assert printed("*What `/credit` can do*").strip() == "What /credit can do"
 
 
 def test_a_decision_line_of_a_history_wraps_under_its_text():
