@@ -192,7 +192,7 @@ def test_each_type_and_change_in_words(digest_line, text):
     # Ordered by dollars, shown in yuan: the dollars beside them say why it comes first.
     (large_invoice(), "en-US", "invoice INV-0042: CN¥880,000.00 open (≈ $123,000.00) · due "
      "Oct 20, 2026 · 40 days past due"),
-    (large_invoice(), "zh-CN", "发票 INV-0042：未付 ¥880,000.00（约US$123,000.00） · 到期日 "
+    (large_invoice(), "zh-CN", "发票 INV-0042：未付 ¥880,000.00（约 US$123,000.00） · 到期日 "
      "2026年10月20日 · 已逾期 40 天"),
     (dataclasses.replace(overdue(), amount=Money(Decimal("12345.6"), "EUR"),
                          amount_in_base=Decimal("13580.16")), "en-US",
