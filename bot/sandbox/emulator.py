@@ -65,7 +65,9 @@ class Call:
 @dataclass
 class Fault:
     # "ratelimited" | "http500" | "slow" | "close" | "error"; "lost": the call is done,
-    # then the connection closes before the answer (Slack did it; the bot cannot know).
+    # then the connection closes before the answer (Slack did it; the bot cannot know);
+    # "done_then_error": the call is done, then answered with ``error`` (Slack's
+    # internal_error, "some aspect of the operation succeeded").
     kind: str
     remaining: int
     retry_after: int | str = 1  # a str: a header as a broken proxy might send it
@@ -176,7 +178,8 @@ class SlackEmulator:
     def fail(self, method: str, kind: str, times: int = 1, retry_after: int | str = 1,
              delay: float = 0.0, error: str = "fatal_error") -> None:
         """The next ``times`` calls of ``method`` (or "response_url") misbehave."""
-        assert kind in {"ratelimited", "http500", "slow", "close", "error", "lost"}, kind
+        assert kind in {"ratelimited", "http500", "slow", "close", "error", "lost",
+                        "done_then_error"}, kind
         with self._lock:
             self._faults[method].append(Fault(kind, times, retry_after, delay, error))
 
@@ -501,6 +504,8 @@ class SlackEmulator:
                 if fault and fault.kind == "lost":
                     self._hang_up(call)
                     return
+                if fault and fault.kind == "done_then_error":
+                    body = {"ok": False, "error": fault.error}
                 emulator._record(call)
                 self._send(200, body)
 

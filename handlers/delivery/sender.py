@@ -115,6 +115,11 @@ FIXES: dict[str, str] = {
 DEPLOYMENT_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive",
                                "token_revoked", "token_expired", "missing_scope",
                                "no_permission", "org_login_required"})
+# Why a thread page or an edit is not sent: creditbot's own reason, not Slack's.
+ORIGINAL_NOT_DELIVERED = "original_not_delivered"
+# Errors after which, Slack's reference says, "some aspect of the operation" may have
+# succeeded: a post answered so may be in the channel (a 5xx answer alike).
+MAYBE_DONE = frozenset({"internal_error", "fatal_error"})
 
 
 class Clock(Protocol):
@@ -335,7 +340,8 @@ class Sender:
                                 "message it refers to", attempted=False)
             return _RETRIED, at
         except SlackApiError as problem:
-            return self._slack_error(row, problem, where=_shown(row.channel))
+            return self._slack_error(row, problem, where=_shown(row.channel),
+                                     maybe_posted=asked and target.update_ts is None)
         except (TimeoutError, ConnectionError, http.client.HTTPException,
                 urllib.error.URLError, OSError) as problem:
             return self._unanswered(row, problem, maybe_posted=asked and _maybe_posted(problem))
@@ -347,7 +353,7 @@ class Sender:
         if referred is not None:
             posted = self.store.posted(referred)
             if posted is None or posted.failed:
-                raise _Permanent("original_not_delivered", _shown(row.channel))
+                raise _Permanent(ORIGINAL_NOT_DELIVERED, _shown(row.channel))
             if not posted.sent or posted.sent_channel is None:
                 raise _NotYet()
             if row.update_of is not None:
@@ -467,8 +473,9 @@ class Sender:
 
     # -- outcomes --------------------------------------------------------------------
 
-    def _slack_error(self, row: QueuedMessage, problem: SlackApiError,
-                     where: str) -> tuple[str, datetime]:
+    def _slack_error(self, row: QueuedMessage, problem: SlackApiError, where: str,
+                     maybe_posted: bool = False) -> tuple[str, datetime]:
+        """``maybe_posted``: the request was a post (not an edit, not an upload alone)."""
         status = problem.response.status_code
         error = str(problem.response.get("error", "")) or f"http {status}"
         if status == 429:
@@ -484,6 +491,10 @@ class Sender:
         if error in DEPLOYMENT_ERRORS:
             log.error("outbox %s: Slack refused creditbot's token (%s): fix SLACK_BOT_TOKEN "
                       "or the app's scopes; the messages wait until then", row.id, error)
+        if maybe_posted and (status >= 500 or error in MAYBE_DONE):
+            # Slack may have posted it before failing (its own words for these errors):
+            # the next try looks for it first.
+            return self._retry(row, f"{UNCERTAIN} {error} (http {status})")
         return self._retry(row, _keep_uncertain(row, f"{error} (http {status})"))
 
     def _unanswered(self, row: QueuedMessage, problem: Exception,
@@ -516,7 +527,14 @@ class Sender:
     def _give_up(self, row: QueuedMessage, error: str, where: str) -> str:
         report = self._report(row, error, where)
         self.store.mark_failed(row.id, self.owner, error, self.clock.now(), report)
-        if report is None:
+        if error == ORIGINAL_NOT_DELIVERED:
+            # Not Slack's word, and nothing to fix here: the original's failure was
+            # logged and reported; a thread page or an edit of it fails with it.
+            log.info("outbox %s: %s to %s not sent: it %s outbox %s, which was not "
+                     "delivered", row.id, row.kind, row.channel,
+                     "edits" if row.update_of is not None else "replies in the thread of",
+                     row.update_of or row.thread_of)
+        elif report is None:
             log.error("outbox %s: cannot deliver %s to %s: Slack said %s. To fix: %s",
                       row.id, row.kind, row.channel, error, _fix(error, where))
         else:
@@ -525,7 +543,7 @@ class Sender:
         return _FAILED
 
     def _report(self, row: QueuedMessage, error: str, where: str) -> OutgoingMessage | None:
-        if error == "original_not_delivered":
+        if error == ORIGINAL_NOT_DELIVERED:
             return None  # its original's failure was reported
         if self.admin_channel is None or row.kind == REPORT_KIND \
                 or row.channel == self.admin_channel:

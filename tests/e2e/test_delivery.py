@@ -170,6 +170,31 @@ def test_server_errors_are_retried_with_growing_jittered_waits(engine, emulator,
     assert row(engine, one).attempts == 4
 
 
+@pytest.mark.parametrize("error", ["internal_error", "fatal_error"])
+def test_a_post_slack_made_but_answered_with_its_own_failure_is_found_not_posted_again(
+        engine, emulator, sender, clock, error):
+    # Slack's reference: after these errors "some aspect of the operation" may have
+    # succeeded. The retry posted the digest page a second time.
+    [one] = queue(engine, note("digest page 1"))
+    emulator.fail("chat.postMessage", "done_then_error", 1, error=error)
+    assert sender.deliver_due() == DeliveryReport(retried=1)
+    assert row(engine, one).last_error.startswith("unknown:")
+    drain(sender, clock)
+    assert [m["text"] for m in emulator.channels[ALERTS]] == ["digest page 1"]
+    assert outbox_ids(emulator) == {one: 1}
+    assert row(engine, one).ts == emulator.channels[ALERTS][0]["ts"]
+
+
+def test_a_refusal_that_settles_nothing_posted_is_retried_without_reading_the_channel(
+        engine, emulator, sender, clock):
+    [one] = queue(engine, note("after a refusal"))
+    emulator.fail("chat.postMessage", "error", 1, error="msg_blocks_too_long_for_now")
+    drain(sender, clock)
+    assert [m["text"] for m in emulator.channels[ALERTS]] == ["after a refusal"]
+    assert row(engine, one).ts == emulator.channels[ALERTS][0]["ts"]
+    assert emulator.calls_to("conversations.history") == []
+
+
 def test_the_backoff_is_capped():
     sender = Sender(store=None, client=delivery_client(TOKEN),  # type: ignore[arg-type]
                     rng=random.Random(1))
@@ -317,13 +342,25 @@ def test_a_report_that_cannot_be_delivered_is_not_reported(engine, emulator, sen
                if r.levelno == logging.ERROR)
 
 
-def test_edits_of_a_message_that_failed_fail_without_a_report(engine, emulator, sender):
+def test_edits_of_a_message_that_failed_fail_without_a_report(engine, emulator, sender,
+                                                              caplog):
     emulator.closed_channels.add(SALES)
     [card] = queue(engine, note("card", channel=SALES))
     [edit] = queue(engine, note("card, decided", update_of=card))
-    assert sender.deliver_due() == DeliveryReport(failed=2)
+    [page] = queue(engine, note("page 2", thread_of=card))
+    with caplog.at_level(logging.INFO, logger="creditbot.delivery.sender"):
+        assert sender.deliver_due() == DeliveryReport(failed=3)
     assert row(engine, edit).last_error == "original_not_delivered"
     assert sender.deliver_due() == DeliveryReport(sent=1)  # one report, for the card
+    # One ERROR, the card's; its edit and thread page say why at INFO, in the log's own
+    # words (they read "Slack said original_not_delivered. To fix: see the log").
+    said = [(r.levelname, r.getMessage()) for r in caplog.records
+            if f"outbox {edit}:" in r.getMessage() or f"outbox {page}:" in r.getMessage()]
+    assert said == [
+        ("INFO", f"outbox {edit}: alerts.digest to {SALES} not sent: it edits outbox {card}, "
+                 "which was not delivered"),
+        ("INFO", f"outbox {page}: alerts.digest to {SALES} not sent: it replies in the "
+                 f"thread of outbox {card}, which was not delivered")]
 
 
 def test_one_message_a_second_per_channel_other_channels_interleaved(engine, emulator, sender,
