@@ -94,8 +94,15 @@ _FORMATTING = str.maketrans({"*": "∗", "~": "∼", "`": "ˋ"})
 _EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 
 
+# An emoji code (":rotating_light:" in a customer's name read as an alarm the bot raised):
+# its first colon a look-alike, so that it shows as written.
+_EMOJI_CODE = re.compile(r":(?=[\w+'-]*[a-z])[\w+'-]+:", re.IGNORECASE | re.ASCII)
+
+
 def _neutral(text: str) -> str:
     shown = text.translate(_FORMATTING)
+    if ":" in shown:
+        shown = _EMOJI_CODE.sub(lambda code: "∶" + code.group()[1:], shown)
     return _EDGE_UNDERSCORE.sub("＿", shown) if "_" in shown else shown
 
 

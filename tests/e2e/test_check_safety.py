@@ -26,6 +26,7 @@ HOSTILE = {
     "C9002": "<https://evil.example|click here>",
     "C9003": "Evil\u202eCorp Trading",
     "C9004": "Tab\tName\tTrading",
+    "C9005": "Acme :rotating_light: Recall",
 }
 
 
@@ -61,6 +62,21 @@ def test_a_hostile_name_from_the_erp_pings_and_links_nobody_even_when_shared(hos
     # the notification text Slack shows on phones is escaped too
     assert posted.text == f"{escaped}: available $1,000.00 of $1,000.00, overdue $0.00"
     assert reply.blocks[0]["text"]["text"] == HOSTILE[customer_id]  # plain_text: shown as is
+
+
+def test_an_emoji_code_in_a_name_from_the_erp_shows_as_written_not_as_an_emoji(hostile):
+    # ":rotating_light:" beside a customer read as an alarm the bot raised; the colon's
+    # look-alike reads the same and makes no emoji. The header is plain text, no emoji.
+    reply = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit check C9005")
+    hostile.slack.click(SALES, reply, "Share in channel")
+    posted = hostile.slack.reply_from(hostile.emulator.wait_for("chat.postMessage")[0],
+                                      SALES_CHANNEL)
+    assert posted.text == ("Acme ∶rotating_light: Recall: available $1,000.00 of "
+                           "$1,000.00, overdue $0.00")
+    for seen in (reply, posted):
+        assert all(":rotating_light:" not in text for text in seen.texts("mrkdwn"))
+    assert reply.blocks[0]["text"] == {"type": "plain_text", "emoji": False,
+                                       "text": "Acme :rotating_light: Recall"}
 
 
 def test_a_right_to_left_override_cannot_reorder_the_card(hostile):

@@ -270,7 +270,14 @@ def test_a_weekly_credit_committee_from_scheduling_to_cancel(world: World) -> No
                     confirmed=True)
         assert world.emulator.channels[dm(CREDIT_MANAGER)][before[dm(CREDIT_MANAGER)]][
             "text"] == (f":calendar: *{TITLE}* is moved to Dec 9, 2026, 14:00–15:00 "
-                        "(Europe/Berlin time). Everyone invited is told.")
+                        "(Europe/Berlin time). Everyone invited is told.\n"
+                        # Checked as a new time is: 21:00 in Shanghai for the others.
+                        ":warning: For " + ", ".join(
+                            f"<@{who}> (Dec 9, 2026, 21:00, Asia/Shanghai)" for who in (
+                                "U01SALESAMY", "U01SALESBEN", "U01SALESCHO", "U03FINDIR01",
+                                "U03CFO00001", "U04COLLECT1", "U04COLLECT2", "U02CREDITAN"))
+                        + ", that is outside working hours (08:00–19:00 on their own "
+                        "clock).")
 
         before = {place: len(world.emulator.channels.get(place, [])) for place in everywhere()}
         meetings = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, "/credit meetings")
