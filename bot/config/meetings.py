@@ -89,12 +89,18 @@ class MeetingSettings(Section):
             lead_time(lead)
         return [str(lead).strip().lower() for lead in value]
 
+    # Each on its own field, so that it is said beside the other fields' problems (a
+    # model check runs only once every field is valid: one round more to learn of it).
+    @field_validator("longest_minutes", "default_minutes")
+    @classmethod
+    def _minutes(cls, value: int) -> int:
+        if not SHORTEST_MINUTES <= value <= _LONGEST:
+            raise _error("must be from {shortest} to {longest} minutes; got {got}",
+                         shortest=SHORTEST_MINUTES, longest=_LONGEST, got=value)
+        return value
+
     @model_validator(mode="after")
     def _durations(self) -> MeetingSettings:
-        if not SHORTEST_MINUTES <= self.longest_minutes <= _LONGEST:
-            raise _error("longest_minutes must be from {shortest} to {longest} minutes; got "
-                         "{got}", shortest=SHORTEST_MINUTES, longest=_LONGEST,
-                         got=self.longest_minutes)
         if not SHORTEST_MINUTES <= self.default_minutes <= self.longest_minutes:
             raise _error("default_minutes must be from {shortest} to longest_minutes "
                          "({longest}); got {got}", shortest=SHORTEST_MINUTES,

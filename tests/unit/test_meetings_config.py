@@ -54,16 +54,21 @@ def test_bad_values_say_what_to_write(tmp_path: Path):
         f"line {line_of(text, '1 day')}: meetings.reminders_before: write each reminder as a "
         'number and a unit: "1d" (days), "2h" (hours) or "15m" (minutes), e.g. ["1d", '
         '"15m"]; got "1 day"',
+        # Said with the others, not once they are mended.
+        f"line {line_of(text, '2000')}: meetings.longest_minutes: must be from 15 to 1440 "
+        "minutes; got 2000",
     ]
     text = (BASE + '\nmeetings:\n  working_hours: {start: "19:00", end: "08:00"}\n')
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'working_hours')}: meetings.working_hours: the working hours "
         'must end after they start (both on the same day), e.g. start "08:00" and end '
         '"19:00"; got 19:00 to 08:00']
-    text = BASE + "\nmeetings:\n  longest_minutes: 2000\n  default_minutes: 60\n"
+    text = BASE + "\nmeetings:\n  longest_minutes: 2000\n  default_minutes: 10\n"
     assert problems(tmp_path, text) == [
-        f"line {_section_line(text)}: meetings: longest_minutes must be from 15 to "
-        "1440 minutes; got 2000"]
+        f"line {line_of(text, '2000')}: meetings.longest_minutes: must be from 15 to "
+        "1440 minutes; got 2000",
+        f"line {line_of(text, 'default_minutes: 10')}: meetings.default_minutes: must be "
+        "from 15 to 1440 minutes; got 10"]
     text = BASE + "\nmeetings:\n  longest_minutes: 45\n"
     assert problems(tmp_path, text) == [
         f"line {_section_line(text)}: meetings: default_minutes must be from 15 to "
