@@ -114,8 +114,9 @@ class Responses:
                 proposed_at: datetime | None = None, note: str = "",
                 zone: str | None = None, shown: datetime | None = None) -> Answered:
         """``zone``: the proposer's time zone, on whose wall clock the working days and
-        hours are read (the meeting's own zone when not given). A proposal outside them
-        raises ``MeetingRefused`` with the scheduling form's messages, field by field.
+        hours are read, and then on the meeting's own (whose alone when not given). A
+        proposal outside them raises ``MeetingRefused`` with the scheduling form's
+        messages, field by field.
         ``shown``: the start the person saw when answering (a button's); an answer to a
         time the meeting has since moved from is refused, not counted for the new one."""
         note = (note or "").strip()
@@ -151,7 +152,11 @@ class Responses:
                 if proposed_at == meeting.starts_at:
                     raise ProposalInvalid("time", N_(
                         "That is the meeting's own time: propose another, or accept."))
-                self._within_hours(meeting, proposed_at, zone or meeting.zone, now)
+                # On the proposer's clock, then on the meeting's (the organiser's Reschedule
+                # reads it there): a New York 09:00 is 22:00 in Shanghai, a time the
+                # organiser was asked to accept and could not move the meeting to.
+                for clock in dict.fromkeys((zone or meeting.zone, meeting.zone)):
+                    self._within_hours(meeting, proposed_at, clock, now)
             same = next((r for r in uow.meetings.responses(meeting.id)
                          if r.user_id == actor.user_id), None)
             if same is not None and (same.answer, same.proposed_at, same.note) == (

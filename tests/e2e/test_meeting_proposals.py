@@ -1,6 +1,7 @@
 """Propose another time, as a new user found it: the proposal is held to the same
-working days and hours as the organiser's Reschedule, read on the proposer's own clock,
-with the same messages beside the field; nothing is recorded until it passes."""
+working days and hours as the organiser's Reschedule, read on the proposer's own clock
+and on the meeting's, with the same messages beside the field; nothing is recorded until
+it passes."""
 
 from __future__ import annotations
 
@@ -37,6 +38,25 @@ def test_a_proposal_on_a_sunday_or_at_night_is_refused_beside_its_field(
     with world.services.uow() as uow:
         assert [(r.user_id, r.answer.value) for r in uow.meetings.responses(meeting.id)] \
             == [(BEN, "proposed")]
+
+
+def test_a_proposal_outside_the_meetings_own_hours_is_refused_naming_them(
+        world: World) -> None:
+    # 14:00 in London is 22:00 in Shanghai, the meeting's zone: the organiser was asked to
+    # accept a time their own Reschedule refused.
+    meeting = schedule(world)
+    world.emulator.users[BEN] = User(BEN, "ben", tz="Europe/London")
+    world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
+    view = world.slack.modal(BEN)
+    afternoon = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "14:00"})
+    assert afternoon.json() == {"response_action": "errors", "errors": {
+        "time": "Meetings are held between 08:00 and 19:00 (Asia/Shanghai); 22:00–23:00 "
+                "is outside those hours."}}
+    with world.services.uow() as uow:
+        assert uow.meetings.responses(meeting.id) == []
+    # 09:00 in London is 17:00 in Shanghai: within both.
+    fine = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "09:00"})
+    assert fine.status == 200 and not fine.body.strip()
 
 
 def test_a_proposal_is_read_on_the_clock_its_form_named(world: World, monkeypatch) -> None:
