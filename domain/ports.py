@@ -16,6 +16,7 @@ from domain.exposure import AgedBalance, OrderBalance
 from domain.lookup import CustomerDirectory
 from domain.messages import MessageId, OutgoingMessage
 from domain.model import AuditEntry, Customer, Invoice
+from domain.money import Money
 
 if TYPE_CHECKING:  # the alerts port's own types need the positions, which need this
     from domain.alerts.ports import AlertStore
@@ -47,6 +48,11 @@ class ReceivablesQueries(Protocol):
         """The ERP's open orders; with ``placed_since``, also the orders placed in
         creditbot on or after that day that passed or were released and that no ERP
         order (its id the reference the rep typed, same customer) stands for yet."""
+        ...
+
+    def credit_notes(self, customer_id: str) -> list[Money]:
+        """The customer's open credit notes (owed to it, left out of its exposure until
+        the ERP applies them to an invoice), summed per currency: negative amounts."""
         ...
 
 

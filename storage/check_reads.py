@@ -114,6 +114,10 @@ _HELD = ("SELECT order_id, reference FROM order_checks "
          f"WHERE customer_id = :id AND state = '{OrderState.HELD.value}' "
          # Oldest first, and SO-9 before SO-10 on the same day.
          "ORDER BY order_date, length(order_id), order_id, id")
+# The same as storage.repositories.receivables' credit notes.
+_CREDIT_NOTES = (f"SELECT currency, sum(open_amount) FROM invoices WHERE customer_id = :id "
+                 f"AND status IN ({_OPEN_INVOICE}) AND open_amount < 0 "
+                 "GROUP BY currency ORDER BY currency")
 _RATES = ("SELECT r.currency, r.rate_to_base FROM exchange_rates r JOIN "
           "(SELECT currency, max(date) AS date FROM exchange_rates WHERE date <= :as_of "
           "AND (base_currency = :base OR (base_currency IS NULL AND NOT EXISTS ("
@@ -481,6 +485,11 @@ class SqlCheckRead:
 
     def held_orders(self, customer_id: str) -> list[HeldOrder]:
         return [HeldOrder(*row) for row in self._rows(_HELD, {"id": customer_id})]
+
+    def credit_notes(self, customer_id: str) -> list[Money]:
+        amount = self._dialect.amount
+        return [Money(amount(total), currency)  # type: ignore[arg-type]
+                for currency, total in self._rows(_CREDIT_NOTES, {"id": customer_id})]
 
     # -- receivables -----------------------------------------------------------------
 

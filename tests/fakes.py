@@ -54,6 +54,7 @@ from domain.meetings.model import (
 )
 from domain.messages import OutgoingMessage
 from domain.model import (
+    INVOICE_STATUSES_IN_EXPOSURE,
     ORDER_STATUSES_IN_EXPOSURE,
     AuditEntry,
     Customer,
@@ -123,6 +124,15 @@ class FakeReceivables:
                       buckets: AgingBuckets) -> list[AgedBalance]:
         chosen = [i for i in self.invoices if customer_ids is None or i.customer_id in customer_ids]
         return aged_balances(chosen, as_of, buckets)
+
+    def credit_notes(self, customer_id: str) -> list[Money]:
+        totals: dict[str, Decimal] = {}
+        for i in self.invoices:
+            if i.customer_id == customer_id and i.status in INVOICE_STATUSES_IN_EXPOSURE \
+                    and i.open_amount.amount < 0:
+                currency = i.open_amount.currency
+                totals[currency] = totals.get(currency, Decimal(0)) + i.open_amount.amount
+        return [Money(total, currency) for currency, total in sorted(totals.items())]
 
     def order_balances(self, customer_ids: Sequence[str] | None,
                        placed_since: date | None = None) -> list[OrderBalance]:

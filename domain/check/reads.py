@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Generic, NamedTuple, Protocol, Self, TypeVar
 
 from domain.model import HeldOrder
+from domain.money import Money
 from domain.ports import PositionSource
 from domain.positions import ApprovedLimits
 
@@ -45,6 +46,10 @@ class CheckRead(PositionSource, Protocol):
 
     def held_orders(self, customer_id: str) -> list[HeldOrder]:
         """The account's held orders, oldest first."""
+        ...
+
+    def credit_notes(self, customer_id: str) -> list[Money]:
+        """The account's open credit notes, per currency (negative)."""
         ...
 
     def __enter__(self) -> Self: ...

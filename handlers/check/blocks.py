@@ -3,6 +3,7 @@ reader's language and number formats."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from domain.aging import CURRENT
@@ -11,6 +12,7 @@ from domain.collections.model import AssignmentStatus
 from domain.errors import AmbiguousCustomer, CustomerLookupError
 from domain.exposure import CreditPosition
 from domain.model import Customer, HeldOrder
+from domain.money import Money
 from domain.refs import labels
 from handlers.check.payloads import ASSIGN_COLLECTOR, PICK, REQUEST_MORE, SHARE, SubjectValue
 from handlers.customer_hint import NOT_FOUND
@@ -125,6 +127,13 @@ def collecting(collector: str, status: str, tr: Translator) -> str:
     return f"{line} · {stage}" if stage else line
 
 
+def _credit_notes(notes: Sequence[Money], tr: Translator) -> str:
+    """Why the card's figures read higher than the ERP's balance."""
+    amounts = tr.listing(tr.money(Money(-note.amount, note.currency)) for note in notes)
+    return tr._("Open credit notes: {amounts} owed to the customer, not counted here until "
+                "the ERP applies them to invoices.", amounts=amounts)
+
+
 def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareable: bool,
                    note: str | None, assignable: bool = False) -> Message:
     customer, position = found.customer, found.position
@@ -151,6 +160,8 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
         blocks.insert(2, section(held_text(found.held, tr)))
     if found.approved is not None:
         blocks.insert(2, context(_approved(found, tr, timezone)))
+    if found.credit_notes:
+        blocks.insert(len(blocks) - 1, context(_credit_notes(found.credit_notes, tr)))
     _finish(blocks, found, tr, shareable, note, assignable)
     fallback = tr._("{name}: available {available} of {limit}, overdue {overdue}",
                     name=user_text(title, 200), available=position.available,

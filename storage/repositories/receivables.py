@@ -67,6 +67,15 @@ _OPEN_INVOICES = (
                      _I.c.status.in_(_OPEN_INVOICE), _I.c.open_amount > 0)
 )
 
+# An open credit note: an invoice the ERP exports with a negative amount, open between it
+# and 0 (the aging and exposure read open_amount > 0 only).
+_CREDIT_NOTES = (
+    select(_I.c.currency, func.sum(_I.c.open_amount))
+    .where(_I.c.customer_id == bindparam("id"), _I.c.status.in_(_OPEN_INVOICE),
+           _I.c.open_amount < 0)
+    .group_by(_I.c.currency).order_by(_I.c.currency)
+)
+
 
 @cache
 def _aged_query(bucket_count: int, filtered: bool) -> Select[Any]:
@@ -159,6 +168,10 @@ class SqlReceivablesQueries:
                       for customer, currency, amount, count in connection.execute(
                           _PLACED[customer_ids is not None], {**params, "since": placed_since})]
         return found
+
+    def credit_notes(self, customer_id: str) -> list[Money]:
+        return [Money(total, currency) for currency, total in
+                self._session.connection().execute(_CREDIT_NOTES, {"id": customer_id})]
 
     def open_invoices(self, customer_ids: Sequence[str]) -> list[Invoice]:
         rows: list[Any] = []

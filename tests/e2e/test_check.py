@@ -187,6 +187,33 @@ def test_check_by_id_shows_the_whole_card(world):
     assert money(position.limit) == "$35,000.00" and position.over_limit
 
 
+def test_open_credit_notes_are_named_on_the_card_not_counted(world, tmp_path):
+    # Owed to the customer and left out of the exposure until the ERP applies them: the
+    # card's figures read higher than the ERP's balance, and said nothing of why.
+    from domain.imports import KINDS
+    from storage.csv_source import CsvFile
+    from storage.importer import CsvImporter
+
+    _, before = expected(world, "C0013")
+    path = tmp_path / "invoices.csv"
+    path.write_text("invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+                    "CN-1,C0013,2026-11-20,2026-11-20,-300.00,USD\n"
+                    "CN-2,C0013,2026-11-21,2026-11-21,-45.50,USD\n"
+                    "CN-3,C0013,2026-11-21,2026-11-21,-20.00,EUR\n", encoding="utf-8")
+    with CsvFile(path) as source:
+        assert CsvImporter(world.services.engine).run(KINDS["invoices"], source).committed
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0013")
+    _, after = expected(world, "C0013")
+    assert after.exposure == before.exposure
+    [note] = [b["elements"][0]["text"] for b in reply.blocks if b["type"] == "context"
+              and "credit notes" in b["elements"][0]["text"]]
+    assert note == ("Open credit notes: €20.00, $345.50 owed to the customer, not counted "
+                    "here until the ERP applies them to invoices.")
+    # Just above the card's footer.
+    assert reply.blocks.index(next(b for b in reply.blocks if b["type"] == "context"
+                                   and b["elements"][0]["text"] == note)) == 3
+
+
 @pytest.mark.parametrize(("query", "customer_id"), [
     ("acme pack", "C0002"),             # unique prefix
     ("SUMMIT OUTDOOR GEAR", "C0050"),   # exact name, any case

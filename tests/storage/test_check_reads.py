@@ -18,6 +18,7 @@ from domain.collections.model import Assignment, AssignmentStatus
 from domain.errors import RecordsUnavailable
 from domain.lookup import normalize_name
 from domain.model import AuditEntry
+from domain.money import Money
 from storage.audit_writer import BatchedAuditWriter
 from storage.check_reads import SqlCheckReads
 from storage.importer import IMPORT_LEASE
@@ -69,6 +70,24 @@ def test_the_reads_answer_as_the_repositories_do(demo):
             assert read.group_named([group]) == uow.customers.group_named([group])
         for day in (TODAY, TODAY - timedelta(days=400)):
             assert read.latest(day, "USD") == uow.rates.latest(day, "USD")
+
+
+def test_open_credit_notes_read_the_same_both_ways_per_currency(engine, write_csv):
+    # Negative invoices open between their amount and 0: summed per currency; a settled
+    # one, an ordinary invoice and another customer's note left out.
+    run(engine, write_csv, "customers", CUSTOMERS)
+    run(engine, write_csv, "invoices", INVOICES + (
+        "N1,C1,2026-11-20,2026-11-20,-300.00,USD,,,\n"
+        "N2,C1,2026-11-21,2026-11-21,-50.25,USD,-20.25,open,\n"
+        "N3,C1,2026-11-22,2026-11-22,-70,EUR,,disputed,\n"
+        "N4,C1,2026-11-23,2026-11-23,-99,USD,0,paid,\n"
+        "N5,C2,2026-11-23,2026-11-23,-5,EUR,,,\n"))
+    expected = [Money(Decimal("-70"), "EUR"), Money(Decimal("-320.25"), "USD")]
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow, SqlCheckReads(engine)() as read:
+        read.version()
+        assert read.credit_notes("C1") == uow.receivables.credit_notes("C1") == expected
+        assert read.credit_notes("C2") == [Money(Decimal("-5"), "EUR")]
+        assert read.credit_notes("C9") == uow.receivables.credit_notes("C9") == []
 
 
 def test_rates_of_mixed_bases_read_the_same_both_ways(engine):
