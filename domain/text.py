@@ -57,11 +57,12 @@ def as_typed(text: str) -> str:
 # Slack's mrkdwn has no escape for its formatting characters: messages show them as
 # look-alikes that format nothing (``handlers.render``). The way back: a value copied
 # from a message (an id typed into a command or a form) reads as it was written.
-_AS_WRITTEN = str.maketrans({"∗": "*", "＿": "_", "∼": "~", "ˋ": "`"})
+_AS_WRITTEN = str.maketrans({"∗": "*", "＿": "_", "∼": "~", "ˋ": "`", "∶": ":"})
 
 
 def as_written(text: str) -> str:
-    """``text`` with the look-alikes messages show for ``* _ ~ `` turned back."""
+    """``text`` with the look-alikes messages show for ``* _ ~ ` `` and an emoji code's
+    colon turned back."""
     return text.translate(_AS_WRITTEN)
 
 

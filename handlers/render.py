@@ -94,16 +94,20 @@ _FORMATTING = str.maketrans({"*": "∗", "~": "∼", "`": "ˋ"})
 _EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 
 
-# An emoji code (":rotating_light:" in a customer's name read as an alarm the bot raised):
-# its first colon a look-alike, so that it shows as written.
-_EMOJI_CODE = re.compile(r":(?=[\w+'-]*[a-z])[\w+'-]+:", re.IGNORECASE | re.ASCII)
+# An emoji code in an ERP value (":rotating_light:" in a customer's name read as an alarm
+# the bot raised): the colon opening one becomes a look-alike, so that it shows as
+# written. The closing colon is only looked at, as it may open the next ("a:x:ok:").
+# Codes without a letter (":100:") are left: they are also how times read (10:30:45).
+_EMOJI_CODE = re.compile(r":(?=[\w+'-]*[a-z][\w+'-]*:)", re.IGNORECASE | re.ASCII)
 
 
 def _neutral(text: str) -> str:
     shown = text.translate(_FORMATTING)
-    if ":" in shown:
-        shown = _EMOJI_CODE.sub(lambda code: "∶" + code.group()[1:], shown)
     return _EDGE_UNDERSCORE.sub("＿", shown) if "_" in shown else shown
+
+
+def _no_emoji(text: str) -> str:
+    return _EMOJI_CODE.sub("∶", text) if ":" in text else text
 
 
 def unformatted(text: str) -> str:
@@ -114,10 +118,11 @@ def unformatted(text: str) -> str:
 
 def erp_text(text: str, limit: int) -> str:
     """A name or id from the ERP for mrkdwn: on one line, nothing invisible, no
-    formatting, no mention or link, at most ``limit`` characters."""
+    formatting, no emoji code, no mention or link, at most ``limit`` characters."""
     # Spaces first (a tab or newline separates words), then what is never shown.
     flat = " ".join(strip_invisible(" ".join(text.split())).split())
-    return clip(escape(_neutral(flat)), limit)
+    # Not what a person writes: their own ":white_check_mark:" is meant as one.
+    return clip(escape(_no_emoji(_neutral(flat))), limit)
 
 
 def person_text(text: str, limit: int) -> str:

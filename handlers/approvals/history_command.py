@@ -50,11 +50,11 @@ from handlers.render import (
     Block,
     Message,
     context,
+    erp_text,
     header,
     message,
     section,
     size,
-    user_text,
 )
 
 PICK = "credit_history_pick"
@@ -106,11 +106,11 @@ def _history(context_: BoltContext, rest: str) -> Message:
         # &lt; &gt;: Slack reads a bare <reason> as a link, in a code span too.
         blocks.append(section(tr._("No credit request was filed for this customer yet. "
                                    "File one with `{command} {customer} +100k "
-                                   "&lt;reason&gt;`.", customer=user_text(
+                                   "&lt;reason&gt;`.", customer=erp_text(
                                        found.customer.customer_id, 64),
                                    command=context_["catalogue"].as_typed(context_,
                                                                           "request"))))
-        return message(user_text(title, 300), blocks)
+        return message(erp_text(title, 300), blocks)
     blocks.append(section("*" + tr._("Credit requests") + "*" if found.requests else
                           "*" + tr._("Credit requests") + "*\n" + tr._("None yet.")))
     changes = sorted(found.limit_changes, key=lambda c: (c.effective_at, c.id), reverse=True)
@@ -157,7 +157,7 @@ def _history(context_: BoltContext, rest: str) -> Message:
     if len(found.requests) > shown:
         blocks.append(context(tr._("Only the {n} latest requests are shown.", n=shown)))
     blocks.extend(tail)
-    return message(user_text(title, 300), blocks)
+    return message(erp_text(title, 300), blocks)
 
 
 def _when(requests: CreditRequests, tr: Translator, moment: datetime) -> str:

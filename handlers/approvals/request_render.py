@@ -23,7 +23,16 @@ from domain.approvals.use_cases import CreditRequests
 from domain.people import is_user_id
 from handlers.i18n import N_, Translator, known_as
 from handlers.order_label import order_label
-from handlers.render import Block, Message, context, mention, message, section, user_text
+from handlers.render import (
+    Block,
+    Message,
+    context,
+    erp_text,
+    mention,
+    message,
+    section,
+    user_text,
+)
 
 # Room kept for what follows a list (its "… and more" note, a heading).
 LIST_RESERVE = 1_500
@@ -78,8 +87,8 @@ def approver(tr: Translator, who: str, on_behalf_of: str | None) -> str:
 
 def customer_label(request: CreditRequest, tr: Translator) -> str:
     """The request's customer and its id, in the reader's brackets."""
-    return tr._("{name} ({id})", name=user_text(known_as(tr, request), 200),
-                id=user_text(request.customer_id, 64))
+    return tr._("{name} ({id})", name=erp_text(known_as(tr, request), 200),
+                id=erp_text(request.customer_id, 64))
 
 
 def asked_in(request: CreditRequest, tr: Translator) -> str | None:

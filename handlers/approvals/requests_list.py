@@ -36,11 +36,11 @@ from handlers.render import (
     button,
     confirmed,
     context,
+    erp_text,
     mention,
     message,
     section,
     size,
-    user_text,
 )
 
 CANCEL = "credit_request_cancel"
@@ -211,5 +211,5 @@ def on_cancel(body: dict[str, Any], context: BoltContext) -> None:
     cancelled = deps.requests.cancel(context["member"], value.request)
     note = ":white_check_mark: " + tr._("Request #{request} for {customer} is cancelled.",
                                         request=cancelled.id,
-                                        customer=user_text(known_as(tr, cancelled), 200))
+                                        customer=erp_text(known_as(tr, cancelled), 200))
     context["reply"](*listing(context, note), replace_original=True)

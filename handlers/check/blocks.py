@@ -24,6 +24,7 @@ from handlers.render import (
     actions,
     button,
     context,
+    erp_text,
     fields,
     header,
     mention,
@@ -138,7 +139,7 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
                    note: str | None, assignable: bool = False) -> Message:
     customer, position = found.customer, found.position
     title, other = names(customer, tr)
-    shown_id = user_text(customer.customer_id, 100)
+    shown_id = erp_text(customer.customer_id, 100)
     who = (tr._("{id} · owner {owner}", id=shown_id, owner=mention(customer.owner_slack_id))
            if customer.owner_slack_id else tr._("{id} · no owner", id=shown_id))
     if found.collecting:
@@ -146,7 +147,7 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
     blocks: list[Block] = [
         header(title),
         fields(
-            (tr._("Customer"), f"{user_text(other, 300)}\n{who}" if other else who),
+            (tr._("Customer"), f"{erp_text(other, 300)}\n{who}" if other else who),
             (tr._("Credit limit"), tr.money(position.limit)),
             (tr._("Exposure"), _exposure(position, tr)),
             (tr._("Available credit"), available_text(position, tr)),
@@ -164,7 +165,7 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
         blocks.insert(len(blocks) - 1, context(_credit_notes(found.credit_notes, tr)))
     _finish(blocks, found, tr, shareable, note, assignable)
     fallback = tr._("{name}: available {available} of {limit}, overdue {overdue}",
-                    name=user_text(title, 200), available=position.available,
+                    name=erp_text(title, 200), available=position.available,
                     limit=position.limit, overdue=position.aging.overdue)
     return message(fallback, blocks)
 
@@ -210,7 +211,7 @@ def _member_line(member: CustomerCheck, tr: Translator) -> str:
     flag = " :red_circle:" if position.over_limit else ""
     return "• " + tr._(
         "{name} ({id}) — exposure {exposure} of {limit}, overdue {overdue}",
-        name=user_text(names(customer, tr)[0], 120), id=user_text(customer.customer_id, 64),
+        name=erp_text(names(customer, tr)[0], 120), id=erp_text(customer.customer_id, 64),
         exposure=position.exposure, limit=position.limit,
         overdue=position.aging.overdue) + flag
 
@@ -242,7 +243,7 @@ def _group_card(found: GroupCheck, tr: Translator, timezone: str, shareable: boo
     ]
     _finish(blocks, found, tr, shareable, note)
     fallback = tr._("Group {group}: available {available} of {limit}, overdue {overdue}",
-                    group=user_text(found.group_id, 64), available=position.available,
+                    group=erp_text(found.group_id, 64), available=position.available,
                     limit=position.limit, overdue=position.aging.overdue)
     return message(fallback, blocks)
 

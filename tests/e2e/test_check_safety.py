@@ -27,6 +27,7 @@ HOSTILE = {
     "C9003": "Evil\u202eCorp Trading",
     "C9004": "Tab\tName\tTrading",
     "C9005": "Acme :rotating_light: Recall",
+    "ACME:EU:01": "Acme Europe",
 }
 
 
@@ -77,6 +78,14 @@ def test_an_emoji_code_in_a_name_from_the_erp_shows_as_written_not_as_an_emoji(h
         assert all(":rotating_light:" not in text for text in seen.texts("mrkdwn"))
     assert reply.blocks[0]["text"] == {"type": "plain_text", "emoji": False,
                                        "text": "Acme :rotating_light: Recall"}
+
+
+def test_an_id_copied_from_a_card_with_its_colon_look_alike_finds_its_customer(hostile):
+    card = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit check ACME:EU:01")
+    shown = card.blocks[1]["fields"][0]["text"]
+    assert shown == "*Customer*\nACME\u2236EU:01 · no owner"
+    again = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit check ACME\u2236EU:01")
+    assert again.blocks == card.blocks
 
 
 def test_a_right_to_left_override_cannot_reorder_the_card(hostile):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.render import clip, plain, user_text
+import pytest
+
+from domain.text import as_written
+from handlers.render import clip, erp_text, person_text, plain, user_text
 
 
 def test_invisible_and_control_characters_are_never_shown():
@@ -25,3 +28,21 @@ def test_controls_that_separate_words_are_spaces():
     # A tab, form feed, carriage return or NEL between words was dropped: "TabName".
     assert [plain(f"Tab{c}Name", 50) for c in "\t\x0b\x0c\r\x1f\x85"] == ["Tab Name"] * 6
     assert user_text("Evil\x1b[0mCorp\tLtd") == "Evil[0mCorp Ltd"
+
+
+@pytest.mark.parametrize(("erp", "shown"), [
+    ("Acme :rotating_light: Recall", "Acme \u2236rotating_light: Recall"),
+    # A colon shared with a word before the code: the code is caught all the same.
+    ("Acme:Co:rotating_light: Recall", "Acme\u2236Co\u2236rotating_light: Recall"),
+    ("Ref:x:ok:", "Ref\u2236x\u2236ok:"),
+    # Times, amounts and a single colon are not codes.
+    ("Tel: 10:30:45", "Tel: 10:30:45"), ("Ratio 3:4", "Ratio 3:4"), ("a:b", "a:b"),
+])
+def test_an_emoji_code_from_the_erp_shows_as_written(erp, shown):
+    assert erp_text(erp, 200) == shown
+    # Copied from a message and typed back, it is the value as the ERP has it.
+    assert as_written(erp_text(erp, 200)) == erp
+
+
+def test_what_a_person_writes_keeps_its_emoji():
+    assert person_text("Paid :white_check_mark: today", 200) == "Paid :white_check_mark: today"
