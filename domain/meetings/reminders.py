@@ -10,9 +10,9 @@ meeting's time, from its scheduling or its last reschedule (a meeting set up or 
 hours ahead has no 1-day reminder), is skipped: the invitation or the move's note has
 just gone out. The agenda is rebuilt for each reminder.
 
-**Recurring series.** Once a series' latest occurrence has started, or its slot in the
-rule has passed (moved past the next one's date, it would otherwise skip that one, which
-everyone's calendar file shows), or it was cancelled on its own, its next one is created
+**Recurring series.** Once a series' latest occurrence has started, or was moved past
+the next one's slot in the rule (waiting for it to start would skip that one, which
+everyone's calendar file shows), or was cancelled on its own, its next one is created
 (``domain.meetings.recurrence``: from the series' rule,
 ``series_start`` and ``series_minutes``, and the latest's stored ``occurrence`` number,
 on the organiser's wall clock) and invited like a new meeting, with an agenda built
@@ -180,7 +180,7 @@ class MeetingsJob:
 
     def recur(self, now: datetime) -> int:
         """Creates the next occurrence of each series whose latest one has started (or
-        whose slot in the rule has passed); returns how many were created."""
+        was moved past the next one's slot); returns how many were created."""
         with self._uow() as uow:
             # Whatever their state: a series whose recent occurrences were all cancelled
             # on their own goes on (only a cancel of the series ends its rule).
@@ -207,17 +207,17 @@ class MeetingsJob:
         # organiser had no Cancel the series to press.
         return latest.recurrence is not Recurrence.NONE \
             and occurrences[-1].recurrence is not Recurrence.NONE \
-            and (min(latest.starts_at, self._slot(occurrences, latest)) <= now
-                 or latest.state is MeetingState.CANCELLED)
+            and (latest.starts_at <= now or latest.state is MeetingState.CANCELLED
+                 or self._next_slot(occurrences, latest) < latest.starts_at)
 
     @staticmethod
-    def _slot(occurrences: list[Meeting], meeting: Meeting) -> datetime:
-        """When the series' rule puts ``meeting``: an occurrence moved past the next one's
-        date is followed once its own slot has passed, or the next one (in everyone's
-        calendar file from the rule) would be skipped as missed."""
-        first = next((m for m in occurrences if m.id == meeting.series), occurrences[0])
+    def _next_slot(occurrences: list[Meeting], latest: Meeting) -> datetime:
+        """When the series' rule puts the occurrence after ``latest``. One moved past that
+        is followed at once: waiting for it to start skipped the next one as missed,
+        which everyone's calendar file (from the rule) still showed."""
+        first = next((m for m in occurrences if m.id == latest.series), occurrences[0])
         return occurrence(first.series_start or first.starts_at, first.zone,
-                          meeting.recurrence, meeting.occurrence).starts_at
+                          latest.recurrence, latest.occurrence + 1).starts_at
 
     def _next(self, series_id: int, now: datetime) -> Meeting | None:
         meetings = self.meetings
@@ -236,6 +236,12 @@ class MeetingsJob:
             # anyone moved an occurrence to.
             found = next_after(first.series_start or first.starts_at, first.zone,
                                latest.recurrence, latest.occurrence, now)
+            # Not onto a slot an occurrence was moved to ("skip a week"): that meeting is
+            # the series' at that time already; the one after it is next.
+            taken = {m.starts_at for m in occurrences if m.state is MeetingState.SCHEDULED}
+            while found.starts_at in taken:
+                found = occurrence(first.series_start or first.starts_at, first.zone,
+                                   latest.recurrence, found.number + 1)
             new = uow.meetings.add_meeting(self._occurrence(first, latest, found, now))
             working_day = self._record(uow, new, found, now)
             people = meetings.invitees.people(new)

@@ -390,35 +390,63 @@ def test_a_moved_occurrence_is_followed_by_the_next_number_once_it_started(
     run_at(world, START + timedelta(minutes=5))  # number 1: Tue Dec 15
     run_at(world, START + timedelta(days=7, minutes=5))  # number 2: Tue Dec 22
     second = next(m for m in world.uow.meetings.meetings if m.occurrence == 1)
-    # Number 1 already took place; number 2 moves to Thu Dec 24: the run before its slot
-    # (Tue Dec 22 10:00) creates nothing; the run after it, number 3 (Dec 29), while
-    # number 2 is still to come; and nothing more once number 2 has started.
+    # Number 1 already took place; number 2 moves to Wed Dec 23: the run after Dec 22
+    # finds number 2 not started and creates nothing; after Dec 23, number 3 (Dec 29).
     third = next(m for m in world.uow.meetings.meetings if m.occurrence == 2)
-    world.meetings.reschedule(ORGANISER, third.id, Move(date(2026, 12, 24), time(10), 60, SH))
-    assert run_at(world, START + timedelta(days=14, minutes=-5))["occurrences"] == 0
-    assert run_at(world, START + timedelta(days=14, minutes=5))["occurrences"] == 1
-    assert run_at(world, START + timedelta(days=16, minutes=5))["occurrences"] == 0
-    assert [(m.occurrence, m.starts_at) for m in world.uow.meetings.series(first_id)][-2:] \
-        == [(2, START + timedelta(days=16)), (3, START + timedelta(days=21))]
+    world.meetings.reschedule(ORGANISER, third.id, Move(date(2026, 12, 23), time(10), 60, SH))
+    assert run_at(world, START + timedelta(days=14, minutes=5))["occurrences"] == 0
+    assert run_at(world, START + timedelta(days=15, minutes=5))["occurrences"] == 1
+    assert [(m.occurrence, m.starts_at) for m in world.uow.meetings.series(first_id)][-1] \
+        == (3, START + timedelta(days=21))
     assert second.starts_at == START + timedelta(days=7)
 
 
 def test_an_occurrence_moved_past_the_next_ones_date_does_not_skip_it(world: World) -> None:
     from domain.meetings.use_cases import Move
     first_id = schedule(world, Recurrence.WEEKLY)  # Tue Dec 8 10:00
-    # Moved to Wed Dec 16, after the series' Tue Dec 15: everyone's calendar file has
-    # Dec 15 from the rule, so once Dec 8 10:00 has passed the job makes it.
+    # Moved to Wed Dec 16, past the series' Tue Dec 15: everyone's calendar file has
+    # Dec 15 from the rule, so the job makes it at once, not once Dec 16 has started.
     world.clock.now = START - timedelta(days=1)
     world.meetings.reschedule(ORGANISER, first_id, Move(date(2026, 12, 16), time(10), 60, SH))
-    assert run_at(world, START - timedelta(minutes=5))["occurrences"] == 0
-    assert run_at(world, START + timedelta(minutes=5))["occurrences"] == 1
+    assert run_at(world, START - timedelta(days=1, minutes=-5))["occurrences"] == 1
+    assert run_at(world, START + timedelta(minutes=5))["occurrences"] == 0
     assert [(m.occurrence, m.starts_at) for m in world.uow.meetings.series(first_id)] == [
         (1, START + timedelta(days=7)), (0, START + timedelta(days=8))]
-    # Dec 15's own slot then brings Dec 22, as for any series.
+    # Dec 15's start then brings Dec 22, as for any series.
     assert run_at(world, START + timedelta(days=7, minutes=5))["occurrences"] == 1
     assert run_at(world, START + timedelta(days=8, minutes=5))["occurrences"] == 0
     assert [m.starts_at for m in world.uow.meetings.series(first_id)][-1] \
         == START + timedelta(days=14)
+
+
+def test_an_occurrence_moved_onto_a_later_slot_is_not_doubled(world: World) -> None:
+    from domain.meetings.use_cases import Move
+    first_id = schedule(world, Recurrence.WEEKLY)  # Tue Dec 8 10:00
+    run_at(world, START + timedelta(minutes=5))  # number 1: Tue Dec 15
+    second = world.uow.meetings.meetings[-1]
+    # "Skip this week": number 1 moves onto number 2's slot, Dec 22 10:00. Nothing is made
+    # before it starts, and then not a second meeting at the same time: number 3, Dec 29.
+    world.meetings.reschedule(ORGANISER, second.id, Move(date(2026, 12, 22), time(10), 60, SH))
+    assert run_at(world, START + timedelta(days=7, minutes=5))["occurrences"] == 0
+    assert run_at(world, START + timedelta(days=14, minutes=5))["occurrences"] == 1
+    assert [(m.occurrence, m.starts_at) for m in world.uow.meetings.series(first_id)] == [
+        (0, START), (1, START + timedelta(days=14)), (3, START + timedelta(days=21))]
+
+
+def test_the_next_occurrence_steps_over_a_slot_a_moved_one_holds(world: World) -> None:
+    from domain.meetings.use_cases import Move
+    first_id = schedule(world, Recurrence.WEEKLY)  # Tue Dec 8 10:00
+    run_at(world, START + timedelta(minutes=5))  # number 1: Tue Dec 15
+    second = world.uow.meetings.meetings[-1]
+    # Number 1 moves two weeks on, onto number 3's slot (Dec 29): number 2 (Dec 22) is
+    # made at once; after it, number 3's slot is the moved meeting's, so number 4 (Jan 5).
+    world.meetings.reschedule(ORGANISER, second.id, Move(date(2026, 12, 29), time(10), 60, SH))
+    assert run_at(world, START + timedelta(days=1))["occurrences"] == 1
+    assert run_at(world, START + timedelta(days=14, minutes=5))["occurrences"] == 1
+    assert [(m.occurrence, m.starts_at) for m in world.uow.meetings.series(first_id)] == [
+        (0, START), (2, START + timedelta(days=14)), (1, START + timedelta(days=21)),
+        (4, START + timedelta(days=28))]
+
 
 
 def test_an_occurrence_on_a_holiday_is_kept_and_its_organiser_told_so(world: World) -> None:
