@@ -492,9 +492,11 @@ class Sender:
             log.error("outbox %s: Slack refused creditbot's token (%s): fix SLACK_BOT_TOKEN "
                       "or the app's scopes; the messages wait until then", row.id, error)
         if maybe_posted and (status >= 500 or error in MAYBE_DONE):
-            # Slack may have posted it before failing (its own words for these errors):
-            # the next try looks for it first.
-            return self._retry(row, f"{UNCERTAIN} {error} (http {status})")
+            # Slack may have posted it before failing (its own words for these errors), or
+            # be finishing it (a gateway's 5xx; a share completes asynchronously): the
+            # next try looks for it first, once Slack must be done with this one.
+            return self._retry(row, f"{UNCERTAIN} {error} (http {status})",
+                               at_least=self.settle)
         return self._retry(row, _keep_uncertain(row, f"{error} (http {status})"))
 
     def _unanswered(self, row: QueuedMessage, problem: Exception,
