@@ -190,8 +190,9 @@ class Catalogue:
             return named[close[0]]
         if len(word) < 4:
             return None
+        # A whole word: "deliver" is not the housekeeping's "deliveries".
         said = [job for job in self.jobs
-                if re.search(rf"\b{re.escape(word)}", job.summary.lower())]
+                if re.search(rf"\b{re.escape(word)}\b", job.summary.lower())]
         return said[0] if len(said) == 1 else None
 
     @property

@@ -151,7 +151,7 @@ def jobs_run(name: str, no_deliver: bool, on_holiday: bool) -> None:
     from handlers.features import catalogue
     from storage.outbox_progress import last_message_id
 
-    services = _services()
+    # The name and flags first: a typo is answered without a database.
     jobs = catalogue()
     known = {job.name: job for job in jobs.jobs}
     job = known.get(name)
@@ -164,6 +164,7 @@ def jobs_run(name: str, no_deliver: bool, on_holiday: bool) -> None:
         keeping = " and ".join(j.name for j in known.values() if j.keeps_holidays)
         _fail(f"--on-holiday is for the jobs that do nothing on a holiday ({keeping}); "
               f"{name} runs on holidays as on any other day: creditbot jobs run {name}")
+    services = _services()
     before = last_message_id(services.engine)
     # A kill (a cron's timeout) ends as Ctrl-C does, during the job (the run recorded as
     # interrupted) and during its delivery (the line saying what is left).

@@ -227,6 +227,23 @@ def test_jobs_run_names_the_job_a_near_miss_means(cli, engine, typed, meant):
     assert runs(engine) == []
 
 
+@pytest.mark.parametrize("typed", ["deliver", "send"])
+def test_jobs_run_guesses_nothing_from_a_word_only_part_of_a_summary(cli, typed):
+    # "deliver" was taken for housekeeping ("forgets processed Slack deliveries").
+    result = cli("jobs", "run", typed)
+    assert (result.exit_code, result.stderr) == (
+        1, f"error: there is no job called {typed}; the jobs are: alerts, approvals, orders, "
+        "people, housekeeping, report, collections, meetings\n")
+
+
+def test_jobs_run_answers_a_typo_before_opening_the_database(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}")
+    result = cli("jobs", "run", "alert")
+    assert (result.exit_code, result.stderr) == (
+        1, "error: there is no job called alert (did you mean alerts?); the jobs are: alerts, "
+        "approvals, orders, people, housekeeping, report, collections, meetings\n")
+
+
 def test_jobs_run_a_failing_job_is_one_line_and_recorded(cli, engine, monkeypatch):
     boom = Feature("boom", jobs=(Job("boom", "always fails", "0 3 * * *", failing),))
     monkeypatch.setattr(features, "catalogue", lambda: Catalogue((boom,)))
