@@ -157,13 +157,13 @@ def scheduled_text(tr: Translator, meeting: Meeting, zone: str, deps: Deps) -> s
 def _outside_their_hours(context: BoltContext, meeting: Meeting, deps: Deps) -> str:
     """The people invited (the departments' members too: each gets the invitation by
     DM) for whom the meeting falls outside working hours on their own clock: a London
-    organiser's 08:30 is 03:30 in New York, and the hours were checked on the
-    organiser's clock alone."""
+    organiser's 08:30 is 03:30 in New York, and the hours were checked on the clock of
+    whoever set the time alone (the organiser, or a credit manager moving it)."""
     tr: Translator = context["tr"]
     hours = deps.meetings.policy.hours
     late = []
     for person in deps.meetings.invitees.people(meeting):
-        if person == meeting.organiser:
+        if person == context["member"].user_id:
             continue
         zone = zone_of(context, person)
         if not within_hours(meeting.starts_at, meeting.minutes, ZoneInfo(zone), hours):

@@ -388,6 +388,24 @@ def test_a_reschedule_says_whom_the_new_time_falls_outside_working_hours_for(wor
         "working hours (08:00–19:00 on their own clock).")
 
 
+def test_a_credit_manager_moving_it_is_told_of_the_organisers_hours_too(world):
+    # Checked on the mover's clock: the organiser's own hours went unsaid.
+    world.emulator.users[SALES].tz = "Europe/London"
+    schedule(world, time=at("10:00"))  # 18:00 in Shanghai
+    world.slack.click(CREDIT_MANAGER, listed(world, CREDIT_MANAGER), "Reschedule",
+                      wait=False)
+    world.emulator.wait_for("views.open", count=2)
+    result = world.slack.submit(CREDIT_MANAGER, world.slack.modal(CREDIT_MANAGER),
+                                {"date": "2026-12-02", "time": at("09:00")})
+    assert result.body == ""
+    [dm] = world.emulator.wait_for("chat.postMessage")
+    assert dm.text == (
+        ":calendar: *Credit committee, December* is moved to Dec 2, 2026, 09:00–10:00 "
+        "(Asia/Shanghai time). Everyone invited is told.\n"
+        ":warning: For <@U01SALESAMY> (Dec 2, 2026, 01:00, Europe/London), that is outside "
+        "working hours (08:00–19:00 on their own clock).")
+
+
 def test_the_organiser_cancels_and_someone_else_is_refused_alone(world):
     meeting = schedule(world)
     _, invited = told(world)
