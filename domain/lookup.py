@@ -317,11 +317,16 @@ def _as_typed(typed: str, found: Sequence[CustomerRef]) -> list[CustomerRef]:
     """Of customers whose names fold to one key, the one whose name is exactly as typed:
     华联超市（上海）有限公司 beside 华联超市(上海)有限公司, told apart only by the width of
     their brackets. Empty when none or several are."""
-    written = " ".join(unicodedata.normalize("NFC", typed).split())
+    written = _as_seen(typed)
+    # Each name as it shows: what is typed or pasted has lost its invisible characters,
+    # so 华\u200b夏物流 (shown as 华夏物流) is as exact as 华夏物流, and they are asked about.
     exact = [ref for ref in found if written and written in (
-        " ".join(unicodedata.normalize("NFC", name).split())
-        for name in (ref.name, ref.name_local) if name)]
+        _as_seen(name) for name in (ref.name, ref.name_local) if name)]
     return exact if len(exact) == 1 else []
+
+
+def _as_seen(text: str) -> str:
+    return " ".join(without_invisible(unicodedata.normalize("NFC", text)).split())
 
 
 def _with_those_holding(key: str, starting: list[CustomerRef], directory: CustomerDirectory

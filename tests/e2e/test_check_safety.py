@@ -28,6 +28,7 @@ HOSTILE = {
     "C9004": "Tab\tName\tTrading",
     "C9005": "Acme :rotating_light: Recall",
     "ACME:EU:01": "Acme Europe",
+    "C9007": "华\u200b夏物流有限公司",  # the demo's C0027 with a zero-width space
 }
 
 
@@ -86,6 +87,19 @@ def test_an_id_copied_from_a_card_with_its_colon_look_alike_finds_its_customer(h
     assert shown == "*Customer*\nACME\u2236EU:01 · no owner"
     again = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit check ACME\u2236EU:01")
     assert again.blocks == card.blocks
+
+
+@pytest.mark.parametrize("typed", ["华夏物流有限公司", "华\u200b夏物流有限公司"])
+def test_a_name_that_differs_only_by_an_invisible_character_is_asked_about(hostile, typed):
+    # Typed or pasted (losing its zero-width space), C9007's name went to C0027 unasked:
+    # an order meant for one was placed for the other.
+    reply = hostile.slack.slash(SALES, SALES_CHANNEL, f"/credit order {typed} 1k PO-Z1")
+    # Listed as they show (nothing invisible in a message), their ids telling them apart.
+    assert reply.all_text() == (
+        "“华夏物流有限公司” matches several customers: 华夏物流有限公司 (C9007), 华夏物流有限公司 "
+        "(C0027). Use the id, e.g. `/credit order C9007 1k PO-Z1`.")
+    with hostile.services.uow() as uow:
+        assert uow.orders.placed_by(SALES, 10) == []
 
 
 def test_a_right_to_left_override_cannot_reorder_the_card(hostile):

@@ -307,6 +307,16 @@ def test_a_chinese_name_typed_without_its_place_lists_those_holding_it_too():
     assert resolve_customer("上海华联", HUALIAN).customer_id == "C001"
 
 
+def test_two_names_told_apart_only_by_an_invisible_character_are_asked_about():
+    # C6's name holds a zero-width space: typed or pasted (which loses it), it read as
+    # exactly C1's, and orders and requests meant for C6 went to C1 without a question.
+    look_alikes = FakeDirectory({"C1": "华夏物流有限公司", "C6": "华\u200b夏物流有限公司"})
+    for typed in ("华夏物流有限公司", "华\u200b夏物流有限公司"):
+        with pytest.raises(AmbiguousCustomer) as raised:
+            resolve_customer(typed, look_alikes, close=False)
+        assert sorted(c.customer_id for c in raised.value.candidates) == ["C1", "C6"]
+
+
 def test_of_two_names_told_apart_only_by_the_width_of_a_bracket_the_one_typed_wins():
     assert resolve_customer("华联超市（上海）有限公司", HUALIAN, close=False).customer_id == "C002"
     assert resolve_customer("华联超市(上海)有限公司", HUALIAN, close=False).customer_id == "C003"
