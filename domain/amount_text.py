@@ -335,7 +335,7 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
 
 # The ways of writing an amount a refusal suggests (``domain.amounts``): each keeps the
 # + and the currency the amount was typed with.
-SUGGESTIONS = ("written", "short", "large", "small", "plain")
+SUGGESTIONS = ("written", "short", "wan", "large", "small", "plain")
 
 
 def _signed_way(suggested: str, sign: str, code: str) -> str | None:

@@ -283,6 +283,14 @@ def _unit_word(text: str, folded: str) -> AmountError | None:
                            large=_way(folded, match, code, value),
                            small=_way(folded, match, code, value / 1000))
     step, letter = (10**6, "m") if value >= 10**6 else (10**3, "k")
+    if word.lower() == "w":
+        # Shorthand for 万 (wan): its own character is read, and said so.
+        return AmountError(text, N_("“{text}” uses “{unit}”, which creditbot does not read: "
+                                    "write the amount with 万, in digits or with k or m, "
+                                    "like {wan}, {written} or {short}."),
+                           unit=word, wan=_way(folded, match, code, value / 10**4, "万"),
+                           written=_way(folded, match, code, value),
+                           short=_way(folded, match, code, value / step, letter))
     if value < step:
         return AmountError(text, N_("“{text}” uses “{unit}”, which creditbot does not "
                                     "read: write the amount in digits, like {written}."),

@@ -82,12 +82,13 @@ def parse_request_line(text: str) -> RequestLine:
         if end < 0:
             raise LineError(N_("The customer's name opens a quote that is not closed: write "
                                "`{command} {example}`."), command=COMMAND, example=QUOTED)
-        customer, words = text[1:end].strip(), join_signs(text[end + 1:].split())
+        customer = text[1:end].strip()
+        words = _reason_unglued(join_signs(text[end + 1:].split()), 0)
         if not customer:
             raise LineError(N_("The quotes hold no customer name: write `{command} "
                                "{example}`."), command=COMMAND, example=QUOTED)
     else:
-        words = _until_after_amount(join_signs(text.split()))
+        words = _until_after_amount(_reason_unglued(join_signs(text.split()), 1))
         start = _amount_at(words, 1)
         if start is None:
             raise LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE)
@@ -254,6 +255,41 @@ def _last_day(text: str) -> date:
         raise LineError(N_("“{day}” is not a date: write the temporary limit's last day "
                            "as YYYY-MM-DD, e.g. `{command} {example}`."),
                         day=text[:40], command=COMMAND, example=TEMPORARY_USAGE) from None
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _reason_unglued(words: list[str], first: int) -> list[str]:
+    """A Chinese reason written straight after the amount, as Chinese is typed ("+5万春节
+    备货"): the amount and the reason apart. Only where the amount would be (the first
+    word meant as one, else the first that starts with one), for a start that is an
+    increase or has its unit ("5万春节备货"; "2号仓库" is a name's), when Chinese follows,
+    and not a word for "until" (a temporary limit's day is read apart)."""
+    meant = next((i for i in range(first, len(words)) if _reads_as_amount(words[i])), None)
+    for index in ([meant] if meant is not None else range(first, len(words))):
+        word = words[index]
+        if _strictly_amount(word):
+            return words
+        for cut in range(len(word) - 1, 0, -1):
+            head, tail = word[:cut], word[cut:]
+            if _HAN.match(tail) and _strictly_amount(head) and (
+                    head[:1] in ("+", "＋") or _UNIT.search(head)):
+                if any(tail.startswith(w) for w in UNTIL_WORDS):
+                    return words
+                return [*words[:index], head, tail, *words[index + 1:]]
+    return words
+
+
+_UNIT = re.compile(r"[万萬亿億千百元块塊kKmM]")
+
+
+def _strictly_amount(word: str) -> bool:
+    try:
+        read_amount(word, increase=True)
+    except AmountError:
+        return False
+    return True
 
 
 def _reads_as_amount(word: str) -> bool:

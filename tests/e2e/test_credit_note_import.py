@@ -32,5 +32,10 @@ def test_an_imported_credit_note_lowers_the_receivables_not_the_exposure(world, 
     after = _receivables(world)
     as_number = lambda money: float(money.strip("$").replace(",", ""))  # noqa: E731
     assert round(as_number(before) - as_number(after), 2) == 300.00
-    assert world.slack.slash(SALES, SALES_CHANNEL,
-                             "/credit check C0002").all_text() == check_before
+    # The card's figures are as before; a line of its own says why they read higher than
+    # the ERP's balance.
+    note = ("Open credit notes: $300.00 owed to the customer, not counted here until the "
+            "ERP applies them to invoices.")
+    shown = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002").all_text()
+    assert note not in check_before
+    assert shown.replace(note + "\n", "") == check_before

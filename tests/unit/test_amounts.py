@@ -356,8 +356,6 @@ def test_digits_grouped_by_spaces_are_refused_with_what_to_write(text, written):
     ("2 lakh", "lakh", "200000", "200k"), ("1.25 crore", "crore", "12500000", "12.5m"),
     ("20 Tsd. CHF", "Tsd.", "20000 CHF", "20k CHF"), ("2 Mrd.", "Mrd.", "2000000000", "2000m"),
     ("1,5 TEUR EUR", "TEUR", "1500 EUR", "1.5k EUR"),
-    # 万 as a Chinese reader types it in Latin letters (wan).
-    ("5w", "w", "50000", "50k"),
     ("5 mio", "mio", "5000000", "5m"), ("20 TEUR", "TEUR", "20000 EUR", "20k EUR"),
     ("EUR 5 mln", "mln", "EUR 5000000", "EUR 5m"),
     ("1.000,5 thousand", "thousand", "1000500", "1.0005m")])
@@ -370,6 +368,20 @@ def test_a_unit_creditbot_does_not_read_is_refused_with_the_amount_it_stands_for
         f"“{text}” uses “{unit}”, which creditbot does not read: write the amount in digits "
         f"or with k or m, like {written} or {short}.")
     assert parse_amount(written).value == parse_amount(short).value  # both are taken
+
+
+@pytest.mark.parametrize(("text", "wan", "written", "short"), [
+    ("5w", "5万", "50000", "50k"), ("1.5w", "1.5万", "15000", "15k"),
+    ("5w USD", "5万 USD", "50000 USD", "50k USD")])
+def test_w_for_wan_is_refused_with_wan_first_among_the_ways_to_write_it(text, wan, written,
+                                                                        short):
+    # 万 as a Chinese reader types it in Latin letters: its own character was never named.
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == (
+        f"“{text}” uses “w”, which creditbot does not read: write the amount with 万, in "
+        f"digits or with k or m, like {wan}, {written} or {short}.")
+    assert parse_amount(wan).value == parse_amount(written).value == parse_amount(short).value
 
 
 def test_a_unit_word_below_a_thousand_is_suggested_in_digits_only():
@@ -460,8 +472,8 @@ def test_an_amount_read_two_ways_keeps_its_plus_and_its_currency_in_both(text, l
 @pytest.mark.parametrize(("text", "said"), [
     ("+1,5 Mio. EUR", "uses “Mio.”, which creditbot does not read: write the amount in "
                       "digits or with k or m, like +1500000 EUR or +1.5m EUR."),
-    ("+5w人民币", "uses “w”, which creditbot does not read: write the amount in digits or "
-                "with k or m, like +50000人民币 or +50k人民币."),
+    ("+5w人民币", "uses “w”, which creditbot does not read: write the amount with 万, in "
+                "digits or with k or m, like +5万人民币, +50000人民币 or +50k人民币."),
     # Read two ways after a sign of two currencies (¥): "could be 1500000000 or 1500000"
     # was, typed back, a new total in the customer's dollars.
     ("+1.500 Mio. ¥", f"is not an amount: write it like {EXAMPLES}.")])

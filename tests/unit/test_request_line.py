@@ -106,6 +106,15 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
     ("华夏物流 +5万，2027年春节备货", RequestLine("华夏物流", "+5万", "2027年春节备货")),
     ("acme 250k EUR, larger orders", RequestLine("acme", "250k EUR", "larger orders")),
     ("华夏物流 +5万 人民币，春节备货", RequestLine("华夏物流", "+5万 人民币", "春节备货")),
+    # The reason straight after the amount, as Chinese is typed: "+5万春节备货" was "not
+    # an amount", its refusal asking for a reason that was there.
+    ("C8 +5万春节备货", RequestLine("C8", "+5万", "春节备货")),
+    ("C8 5万春节备货", RequestLine("C8", "5万", "春节备货")),
+    ("华夏物流 +5万元春节备货", RequestLine("华夏物流", "+5万元", "春节备货")),
+    ("C8 +5000春节备货", RequestLine("C8", "+5000", "春节备货")),
+    ("C8 ＋５万春节备货", RequestLine("C8", "＋５万", "春节备货")),
+    # A whole amount is not cut ("整" is the amount's).
+    ("C8 5千元整 备货", RequestLine("C8", "5千元整", "备货")),
     # A quoted name keeps its comma, and the mark after the amount still parts.
     ('"Forever 21, Inc" +10k, more stock', RequestLine("Forever 21, Inc", "+10k",
                                                        "more stock", quoted=True)),
