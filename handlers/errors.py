@@ -26,7 +26,7 @@ from domain.amounts import AmountError
 from domain.errors import DomainError, MissingRate, RecordsUnavailable, SeveralProblems
 from domain.text import N_, CommandExample, CommandName, People, map_texts
 from handlers.i18n import Translator, translator
-from handlers.render import escape, strip_invisible, unformatted
+from handlers.render import escape, quoted, strip_invisible
 from handlers.replies import APOLOGY
 
 log = logging.getLogger("creditbot.errors")
@@ -132,7 +132,7 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
         # Nothing invisible either: two names told apart by a zero-width space are listed
         # as they show, their ids telling them apart.
         return v if plain else (escape(strip_invisible(v).replace("`", "'")) if name in in_code
-                                else unformatted(strip_invisible(v)))
+                                else quoted(v))
 
     values = map_texts(error.params, value)
     if plain:

@@ -116,6 +116,12 @@ def unformatted(text: str) -> str:
     return escape(_neutral(text))
 
 
+def quoted(text: str) -> str:
+    """A value a refusal quotes (a customer's name from the ERP, what the person typed):
+    as ``unformatted``, with nothing invisible and no emoji code."""
+    return escape(_no_emoji(_neutral(strip_invisible(text))))
+
+
 def erp_text(text: str, limit: int) -> str:
     """A name or id from the ERP for mrkdwn: on one line, nothing invisible, no
     formatting, no emoji code, no mention or link, at most ``limit`` characters."""

@@ -48,6 +48,8 @@ USAGE = Phrase(N_("acme +100k larger Q1 orders"))
 QUOTED = Phrase(N_("\"Acme 2000 Ltd\" +100k larger orders"))
 # An example's reason, in the reader's words.
 LARGER_ORDERS = Phrase(N_("larger orders"))
+# The amount and the reason apart, as a Chinese reader writes them (with "，").
+GLUED_EXAMPLE = Phrase(N_("acme +50k larger orders"))
 
 
 GIVE_EVERYTHING = N_("Give the customer, the new limit or the increase, and why: "
@@ -261,27 +263,36 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _reason_unglued(words: list[str], first: int) -> list[str]:
-    """A Chinese reason written straight after the amount, as Chinese is typed ("+5万春节
-    备货"): the amount and the reason apart. Only where the amount would be (the first
-    word meant as one, else the first that starts with one), for a start that is an
-    increase or has its unit ("5万春节备货"; "2号仓库" is a name's), when Chinese follows,
-    and not a word for "until" (a temporary limit's day is read apart)."""
+    """A Chinese reason written straight after the amount, as Chinese is typed. Read
+    apart only where the boundary is plain: the amount ends in a digit and the reason
+    starts with no character an amount takes ("+5000春节备货"). Where a unit could be
+    either's ("+5万春节备货"; "+3千万达订单" is +3,000 for 万达 as much as +30,000,000;
+    "+5万元旦" +5万 for 元旦), the person is asked to put a space or "，" after the amount
+    rather than filed ten thousand times too much. Only where the amount would be: the
+    first word meant as one, else the first that starts with one and its unit ("2号仓库"
+    is a name's)."""
     meant = next((i for i in range(first, len(words)) if _reads_as_amount(words[i])), None)
     for index in ([meant] if meant is not None else range(first, len(words))):
         word = words[index]
         if _strictly_amount(word):
             return words
-        for cut in range(len(word) - 1, 0, -1):
-            head, tail = word[:cut], word[cut:]
-            if _HAN.match(tail) and _strictly_amount(head) and (
-                    head[:1] in ("+", "＋") or _UNIT.search(head)):
-                if any(tail.startswith(w) for w in UNTIL_WORDS):
-                    return words
-                return [*words[:index], head, tail, *words[index + 1:]]
+        cuts = [(word[:cut], word[cut:]) for cut in range(len(word) - 1, 0, -1)
+                if _HAN.match(word[cut:]) and _strictly_amount(word[:cut])
+                and (word[:1] in ("+", "＋") or _UNIT.search(word[:cut]))]
+        if not cuts:
+            continue
+        head, tail = cuts[0]
+        if len(cuts) == 1 and not _UNIT.match(tail) and not _UNIT.search(head[-1]) \
+                and not any(tail.startswith(w) for w in UNTIL_WORDS):
+            return [*words[:index], head, tail, *words[index + 1:]]
+        # Not the line cut somewhere as an example: "+5万元，旦备货" would be copied.
+        raise LineError(N_("“{word}” runs the amount and the reason together: put a space "
+                           "or “，” after the amount, e.g. `{command} {example}`."),
+                        word=word, command=COMMAND, example=GLUED_EXAMPLE)
     return words
 
 
-_UNIT = re.compile(r"[万萬亿億千百元块塊kKmM]")
+_UNIT = re.compile(r"[万萬亿億千仟百佰元圆圓块塊kKmM]")
 
 
 def _strictly_amount(word: str) -> bool:

@@ -102,6 +102,13 @@ def test_a_name_that_differs_only_by_an_invisible_character_is_asked_about(hosti
         assert uow.orders.placed_by(SALES, 10) == []
 
 
+def test_a_refusal_listing_customers_shows_an_emoji_code_in_a_name_as_written(hostile):
+    reply = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit order acme 100 PO-E1")
+    said = reply.all_text()
+    assert "Acme \u2236rotating_light: Recall (C9005)" in said
+    assert ":rotating_light:" not in said
+
+
 def test_a_right_to_left_override_cannot_reorder_the_card(hostile):
     reply = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit check C9003")
     assert "\u202e" not in _everything(reply)

@@ -154,18 +154,26 @@ def test_a_rate_limit_holds_back_that_channel_only(engine, emulator, sender, clo
     assert outbox_ids(emulator) == {limited: 1, other: 1, behind: 1}
 
 
+def retry_waits(engine: Engine, sender: Sender, clock: FakeClock, message: int,
+                tries: int) -> list[float]:
+    """The wait after each of ``tries`` failed tries of ``message``, the clock moved on
+    to each retry."""
+    waits = []
+    for _ in range(tries):
+        before = clock.now()
+        assert sender.deliver_due() == DeliveryReport(retried=1)
+        waits.append((row(engine, message).next_attempt_at - before).total_seconds())
+        clock.at = row(engine, message).next_attempt_at
+    return waits
+
+
 def test_server_errors_are_retried_after_slack_is_done_and_the_channel_read(
         engine, emulator, sender, clock):
     # A 5xx may come after Slack made the post: each retry waits for Slack to be done
     # with the try before (the sender's settle), then reads the channel before posting.
     [one] = queue(engine, note("after three 500s"))
     emulator.fail("chat.postMessage", "http500", 3)
-    waits = []
-    for _ in range(3):
-        before = clock.now()
-        assert sender.deliver_due() == DeliveryReport(retried=1)
-        waits.append((row(engine, one).next_attempt_at - before).total_seconds())
-        clock.at = row(engine, one).next_attempt_at
+    waits = retry_waits(engine, sender, clock, one, 3)
     assert sender.deliver_due() == DeliveryReport(sent=1)
     assert waits == [30.0, 30.0, 30.0]
     assert len(emulator.calls_to("conversations.history")) == 3
@@ -175,12 +183,7 @@ def test_server_errors_are_retried_after_slack_is_done_and_the_channel_read(
 def test_refusals_are_retried_with_growing_jittered_waits(engine, emulator, sender, clock):
     [one] = queue(engine, note("after three refusals"))
     emulator.fail("chat.postMessage", "error", 3, error="request_timeout")
-    waits = []
-    for _ in range(3):
-        before = clock.now()
-        assert sender.deliver_due() == DeliveryReport(retried=1)
-        waits.append((row(engine, one).next_attempt_at - before).total_seconds())
-        clock.at = row(engine, one).next_attempt_at
+    waits = retry_waits(engine, sender, clock, one, 3)
     assert sender.deliver_due() == DeliveryReport(sent=1)
     # 2 s, 4 s, 8 s, each jittered down to no less than half.
     assert [1 <= waits[0] <= 2, 2 <= waits[1] <= 4, 4 <= waits[2] <= 8] == [True] * 3

@@ -106,13 +106,9 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
     ("华夏物流 +5万，2027年春节备货", RequestLine("华夏物流", "+5万", "2027年春节备货")),
     ("acme 250k EUR, larger orders", RequestLine("acme", "250k EUR", "larger orders")),
     ("华夏物流 +5万 人民币，春节备货", RequestLine("华夏物流", "+5万 人民币", "春节备货")),
-    # The reason straight after the amount, as Chinese is typed: "+5万春节备货" was "not
-    # an amount", its refusal asking for a reason that was there.
-    ("C8 +5万春节备货", RequestLine("C8", "+5万", "春节备货")),
-    ("C8 5万春节备货", RequestLine("C8", "5万", "春节备货")),
-    ("华夏物流 +5万元春节备货", RequestLine("华夏物流", "+5万元", "春节备货")),
+    # The reason straight after an amount that ends in a digit, as Chinese is typed.
     ("C8 +5000春节备货", RequestLine("C8", "+5000", "春节备货")),
-    ("C8 ＋５万春节备货", RequestLine("C8", "＋５万", "春节备货")),
+    ("C8 ＋５０００春节备货", RequestLine("C8", "＋５０００", "春节备货")),
     # A whole amount is not cut ("整" is the amount's).
     ("C8 5千元整 备货", RequestLine("C8", "5千元整", "备货")),
     # A quoted name keeps its comma, and the mark after the amount still parts.
@@ -132,6 +128,25 @@ USAGE = ("Give the customer, the new limit or the increase, and why: `{command} 
          "larger Q1 orders` (a new total such as `250000` or `USD 250k`, or an increase "
          "such as `+100k`).")
 QUOTED = '`{command} "Acme 2000 Ltd" +100k larger orders`.'
+
+
+@pytest.mark.parametrize("line", [
+    # A unit either side could take: "+3千万达订单" is +3,000 for 万达 as much as
+    # +30,000,000, and was filed as the latter; "+5万元旦" dropped the 元 of 元旦.
+    "C8 +5万春节备货", "C8 5万春节备货", "C0003 +3千万达订单", "华夏物流 +5万元旦备货",
+    "C8 +5万k春节", "C8 +5百货", "C8 +5000元旦备货",
+    # A temporary limit's day glued on: said, not "give a reason".
+    "华夏物流 +5万至2027-01-31春节备货", "华夏物流 +5万到期前备货"])
+def test_an_amount_run_together_with_its_reason_is_asked_apart_not_guessed(line):
+    glued = line.split()[1]
+    with pytest.raises(LineError) as refused:
+        parse_request_line(line)
+    assert explain(refused.value, translator("en-US")) == (
+        f"“{glued}” runs the amount and the reason together: put a space or “，” after the "
+        "amount, e.g. `/credit request acme +50k larger orders`.")
+    assert explain(refused.value, translator("zh-CN")) == (
+        f"“{glued}”把金额和理由连在了一起：请在金额后加空格或“，”，例如 "
+        "`/credit request acme +5万，春节备货`。")
 
 
 @pytest.mark.parametrize(("line", "says"), [
