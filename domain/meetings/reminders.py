@@ -216,8 +216,7 @@ class MeetingsJob:
         is followed at once: waiting for it to start skipped the next one as missed,
         which everyone's calendar file (from the rule) still showed."""
         first = next((m for m in occurrences if m.id == latest.series), occurrences[0])
-        return occurrence(first.series_start or first.starts_at, first.zone,
-                          latest.recurrence, latest.occurrence + 1).starts_at
+        return _numbered(first, latest.recurrence, latest.occurrence + 1).starts_at
 
     def _next(self, series_id: int, now: datetime) -> Meeting | None:
         meetings = self.meetings
@@ -240,8 +239,7 @@ class MeetingsJob:
             # the series' at that time already; the one after it is next.
             taken = {m.starts_at for m in occurrences if m.state is MeetingState.SCHEDULED}
             while found.starts_at in taken:
-                found = occurrence(first.series_start or first.starts_at, first.zone,
-                                   latest.recurrence, found.number + 1)
+                found = _numbered(first, latest.recurrence, found.number + 1)
             new = uow.meetings.add_meeting(self._occurrence(first, latest, found, now))
             working_day = self._record(uow, new, found, now)
             people = meetings.invitees.people(new)
@@ -299,3 +297,9 @@ class MeetingsJob:
             occurred_at=now, actor=SYSTEM, subject=subject, meeting_id=new.id,
             starts_at=new.starts_at.isoformat(), minutes=new.minutes))
         return working_day
+
+
+def _numbered(first: Meeting, recurrence: Recurrence, number: int) -> Occurrence:
+    """The series' ``number``-th occurrence by its rule (its first occurrence's anchor,
+    wherever that one was moved)."""
+    return occurrence(first.series_start or first.starts_at, first.zone, recurrence, number)
