@@ -32,6 +32,8 @@ from handlers.replies import APOLOGY
 log = logging.getLogger("creditbot.errors")
 _CODE_SPAN = re.compile(r"`[^`]*`")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# A value's name where it stands in a code span too (``explain``).
+_IN_CODE = "__in_code"
 # In a form's plain text: a person's mention and creditbot's command in a code span.
 _MENTION = re.compile(r"<@\{(\w+)\}>")
 # A code span in the words (a command, an id to copy): Slack shows a field's error as
@@ -124,22 +126,34 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
     # A value the translator shows by a name of its own (a role, an example phrase) is
     # creditbot's text, translated there; the rest came from people or the ERP.
     # Inside a code span (a command to copy) a value keeps its characters, so that the
-    # copy works; elsewhere its formatting characters format nothing.
-    in_code = {name for span in _CODE_SPAN.findall(error.template)
-               for name in _PLACEHOLDER.findall(span)}
+    # copy works; elsewhere its formatting characters format nothing. A value in both
+    # (a customer's name in the sentence and in its example) is written each way: given
+    # the code span's way throughout, the name formatted itself in the sentence.
+    words = tr._(error.template)
+    spans = _CODE_SPAN.findall(words)
+    in_code = {name for span in spans for name in _PLACEHOLDER.findall(span)}
+    in_prose = set(_PLACEHOLDER.findall(_CODE_SPAN.sub("", words)))
+    both = in_code & in_prose if not plain else set()
+    if both:
+        words = _CODE_SPAN.sub(lambda span: _PLACEHOLDER.sub(
+            lambda found: "{" + found[1] + _IN_CODE + "}" if found[1] in both
+            else found[0], span[0]), words)
 
     def value(name: str, v: str) -> str:
         # Nothing invisible either: two names told apart by a zero-width space are listed
         # as they show, their ids telling them apart.
-        return v if plain else (escape(strip_invisible(v).replace("`", "'")) if name in in_code
-                                else quoted(v))
+        if plain:
+            return v
+        if (name in in_code and name not in both) or name.endswith(_IN_CODE):
+            return escape(strip_invisible(v).replace("`", "'"))
+        return quoted(v)
 
-    values = map_texts(error.params, value)
+    params = {**error.params, **{name + _IN_CODE: error.params[name] for name in both
+                                 if name in error.params}}
+    values = map_texts(params, value)
     if plain:
         values = {k: v.shown_by(tr, plain=True) if isinstance(v, People) else v
                   for k, v in values.items()}
-    words = tr._(error.template)
-    if plain:
         # The words only, never a value the person typed: that is quoted as it was.
         words = _COMMAND_SPAN.sub(r"\1", _MENTION.sub(r"@{\1}", words))
     text = tr.fill(words, values) if values else words

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NoReturn
 
 from domain.amount_text import read_amount
 from domain.amounts import AmountError, fold, parse_amount
@@ -275,6 +276,11 @@ def _reason_unglued(words: list[str], first: int) -> list[str]:
     for index in ([meant] if meant is not None else range(first, len(words))):
         word = words[index]
         if _strictly_amount(word):
+            following = words[index + 1] if index + 1 < len(words) else ""
+            if _unit_or_currency_glued(word, following):
+                # "+5 万春节备货" was filed as +5 with the reason "万春节备货"; "+50万
+                # 美元春节备货" in the customer's yuan with the reason "美元春节备货".
+                _refuse_glued(f"{word} {following}")
             return words
         cuts = [(word[:cut], word[cut:]) for cut in range(len(word) - 1, 0, -1)
                 if _HAN.match(word[cut:]) and _strictly_amount(word[:cut])
@@ -282,17 +288,40 @@ def _reason_unglued(words: list[str], first: int) -> list[str]:
         if not cuts:
             continue
         head, tail = cuts[0]
-        if len(cuts) == 1 and not _UNIT.match(tail) and not _UNIT.search(head[-1]) \
+        if len(cuts) == 1 and not _SIZES.match(tail) and not _UNIT.search(head[-1]) \
                 and not any(tail.startswith(w) for w in UNTIL_WORDS):
             return [*words[:index], head, tail, *words[index + 1:]]
-        # Not the line cut somewhere as an example: "+5万元，旦备货" would be copied.
-        raise LineError(N_("“{word}” runs the amount and the reason together: put a space "
-                           "or “，” after the amount, e.g. `{command} {example}`."),
-                        word=word, command=COMMAND, example=GLUED_EXAMPLE)
+        _refuse_glued(word)
     return words
 
 
+def _refuse_glued(word: str) -> NoReturn:
+    # Not the line cut somewhere as an example: "+5万元，旦备货" would be copied.
+    raise LineError(N_("“{word}” runs the amount and the reason together: put a space or "
+                       "“，” after the amount, e.g. `{command} {example}`."),
+                    word=word, command=COMMAND, example=GLUED_EXAMPLE)
+
+
+def _unit_or_currency_glued(amount: str, word: str) -> bool:
+    """Whether ``word``, after ``amount``, starts with what the amount may take, joined to
+    more: after bare digits, a unit or a word for its size ("+5 万春节", "5000 多万") or a
+    letter unit glued to Chinese ("+5 k春节"; not "k-line"); after any amount, a currency
+    glued to Chinese ("+50万 美元春节"). After "+5k" or "+5万", "万达" and "多个仓库" are the
+    reason's; a unit or currency standing alone is the amount's."""
+    folded = unicodedata.normalize("NFKC", word)
+    if len(folded) < 2 or _strictly_amount(amount + word):
+        return False  # "+5 万美元": the unit and currency are the amount's, typed apart
+    if unicodedata.normalize("NFKC", amount)[-1:].isdigit() and (
+            _SIZES.match(folded) or (folded[0] in "kKmMwW" and _HAN.match(folded[1:]))):
+        return True
+    return any(currency_word(folded[:end]) and _HAN.match(folded[end:])
+               for end in range(1, len(folded)))
+
+
 _UNIT = re.compile(r"[万萬亿億千仟百佰元圆圓块塊kKmM]")
+# What may follow a number as part of its size: a unit, or "over" (5000多万, 5000余万:
+# over fifty million), or "exactly" (5000整).
+_SIZES = re.compile(r"[万萬亿億千仟百佰元圆圓块塊多余餘来來整]")
 
 
 def _strictly_amount(word: str) -> bool:

@@ -207,9 +207,9 @@ def test_open_credit_notes_are_named_on_the_card_not_counted(world, tmp_path):
     assert after.exposure == before.exposure
     [note] = [b["elements"][0]["text"] for b in reply.blocks if b["type"] == "context"
               and "credit notes" in b["elements"][0]["text"]]
-    assert note == ("Open credit notes: €20.00, $345.50 owed to the customer, not counted "
+    assert note == ("Open credit notes: $345.50, €20.00 owed to the customer, not counted "
                     "here until the ERP applies them to invoices.")
-    # Just above the card's footer.
+    # The customer's own currency first; just above the card's footer.
     assert reply.blocks.index(next(b for b in reply.blocks if b["type"] == "context"
                                    and b["elements"][0]["text"] == note)) == 3
 

@@ -29,6 +29,7 @@ HOSTILE = {
     "C9005": "Acme :rotating_light: Recall",
     "ACME:EU:01": "Acme Europe",
     "C9007": "华\u200b夏物流有限公司",  # the demo's C0027 with a zero-width space
+    "C9008": "Route 66 :rotating_light: *Hot* Diner",
 }
 
 
@@ -107,6 +108,17 @@ def test_a_refusal_listing_customers_shows_an_emoji_code_in_a_name_as_written(ho
     said = reply.all_text()
     assert "Acme \u2236rotating_light: Recall (C9005)" in said
     assert ":rotating_light:" not in said
+
+
+def test_a_name_in_the_sentence_and_in_its_example_formats_nothing_in_the_sentence(
+        hostile):
+    # Given the example's way in both places, the name showed an alarm emoji and bold in
+    # the sentence. In the code span it keeps its characters, to be copied.
+    reply = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit request Route 66 Diner +5000 more")
+    assert reply.all_text() == (
+        "“Route 66” begins the name of Route 66 \u2236rotating_light: \u2217Hot\u2217 Diner: "
+        "put the name in quotes, e.g. `/credit request \"Route 66 :rotating_light: *Hot* "
+        "Diner\" +100k larger orders`.")
 
 
 def test_a_right_to_left_override_cannot_reorder_the_card(hostile):

@@ -111,6 +111,11 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
     ("C8 ＋５０００春节备货", RequestLine("C8", "＋５０００", "春节备货")),
     # A whole amount is not cut ("整" is the amount's).
     ("C8 5千元整 备货", RequestLine("C8", "5千元整", "备货")),
+    # After an amount with its unit, a reason may begin with one; English ones as written.
+    ("acme +5k 万达 orders", RequestLine("acme", "+5k", "万达 orders")),
+    ("C8 +5万 多个仓库备货", RequestLine("C8", "+5万", "多个仓库备货")),
+    ("acme +50k k-line project", RequestLine("acme", "+50k", "k-line project")),
+    ("acme 250k m&a deal", RequestLine("acme", "250k", "m&a deal")),
     # A quoted name keeps its comma, and the mark after the amount still parts.
     ('"Forever 21, Inc" +10k, more stock', RequestLine("Forever 21, Inc", "+10k",
                                                        "more stock", quoted=True)),
@@ -135,10 +140,16 @@ QUOTED = '`{command} "Acme 2000 Ltd" +100k larger orders`.'
     # +30,000,000, and was filed as the latter; "+5万元旦" dropped the 元 of 元旦.
     "C8 +5万春节备货", "C8 5万春节备货", "C0003 +3千万达订单", "华夏物流 +5万元旦备货",
     "C8 +5万k春节", "C8 +5百货", "C8 +5000元旦备货",
+    # "Over" and "exactly" are the number's: 5000多万 is over fifty million.
+    "C8 +5000多万备货", "C8 +5000整备货",
     # A temporary limit's day glued on: said, not "give a reason".
-    "华夏物流 +5万至2027-01-31春节备货", "华夏物流 +5万到期前备货"])
+    "华夏物流 +5万至2027-01-31春节备货", "华夏物流 +5万到期前备货",
+    # A unit typed apart, glued to the reason: filed as +5 with the reason "万春节备货".
+    "C0003 +5 万春节备货", "C0002 +5 k春节", "C8 5000 多万备货",
+    # A currency glued to the reason: filed in the customer's currency.
+    "华夏物流 +50万 美元春节备货", "C0001 +5000 EUR春节"])
 def test_an_amount_run_together_with_its_reason_is_asked_apart_not_guessed(line):
-    glued = line.split()[1]
+    glued = line.split(maxsplit=1)[1]
     with pytest.raises(LineError) as refused:
         parse_request_line(line)
     assert explain(refused.value, translator("en-US")) == (
