@@ -104,8 +104,23 @@ def which_customer(error: CustomerLookupError, command: str, after: str = "",
         return WhichCustomer(NOT_FOUND, query=query, example=example("C0001"))
     names = Listed(labels(error.candidates[:SHOWN]))
     template = AMBIGUOUS if isinstance(error, AmbiguousCustomer) else CLOSEST
+    if isinstance(after, str):
+        after = _without_the_names_number(after, error.candidates[0])
     return WhichCustomer(template, query=query, names=names,
                          example=example(error.candidates[0].customer_id))
+
+
+def _without_the_names_number(after: str, named: CustomerRef) -> str:
+    """``after`` without its first word when that is a word of the customer's name and
+    an amount follows: "Esc 33 +5000 more" meant "<!channel> 33 Esc"; its example with
+    the id, "X11 33 +5000 more", typed back asked for 33."""
+    words = after.split()
+    in_name = {word.casefold() for name in (named.name, named.name_local) if name
+               for word in name.split()}
+    if len(words) > 1 and words[0].casefold() in in_name \
+            and words[1][:1] in "+＋0123456789０１２３４５６７８９":
+        return " ".join(words[1:])
+    return after
 
 
 def in_a_form(error: CustomerLookupError) -> WhichCustomer:

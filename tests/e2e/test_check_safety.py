@@ -30,6 +30,7 @@ HOSTILE = {
     "ACME:EU:01": "Acme Europe",
     "C9007": "华\u200b夏物流有限公司",  # the demo's C0027 with a zero-width space
     "C9008": "Route 66 :rotating_light: *Hot* Diner",
+    "C9009": "Harbour 33 Esc",
 }
 
 
@@ -119,6 +120,15 @@ def test_a_name_in_the_sentence_and_in_its_example_formats_nothing_in_the_senten
         "“Route 66” begins the name of Route 66 \u2236rotating_light: \u2217Hot\u2217 Diner: "
         "put the name in quotes, e.g. `/credit request \"Route 66 :rotating_light: *Hot* "
         "Diner\" +100k larger orders`.")
+
+
+def test_the_closest_customers_example_leaves_out_the_number_of_its_name(hostile):
+    # "Esc 33 +5000 more": 33 is the name's ("Harbour 33 Esc"); the example with the id,
+    # "C9009 33 +5000 more", typed back asked for a limit of 33.
+    reply = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit request Esc 33 +5000 more")
+    said = reply.all_text()
+    assert "Harbour 33 Esc (C9009)" in said
+    assert said.endswith("e.g. `/credit request C9009 +5000 more`.")
 
 
 def test_a_right_to_left_override_cannot_reorder_the_card(hostile):
