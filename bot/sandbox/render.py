@@ -106,7 +106,9 @@ def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str
     for block in blocks:
         kind = block.get("type")
         if kind == "header":
-            console.print(f"[bold underline]{rich_escape(block['text']['text'])}[/]")
+            # Slack draws ":rotating_light:" in plain text as an emoji only when asked to.
+            console.print(f"[bold underline]{rich_escape(block['text']['text'])}[/]",
+                          emoji=bool(block["text"].get("emoji", True)))
         elif kind == "section":
             if block.get("text"):
                 _print_text(console, mrkdwn_to_rich(block["text"]["text"], name_of))

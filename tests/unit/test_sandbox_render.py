@@ -109,3 +109,15 @@ def test_a_decision_line_of_a_history_wraps_under_its_text():
         "    7, 2026, 10:00 AM (escalated: its deadline had passed)",
         "• a bullet after it keeps its own indent, whatever the width of the terminal",
         "  here"]
+
+
+def test_a_header_shows_an_emoji_code_as_written_where_slack_would():
+    # A customer named "Alarm :rotating_light: Foods": Slack shows a header with
+    # "emoji": false as written; the sandbox drew 🚨.
+    out = io.StringIO()
+    render_message(Console(file=out, width=80, color_system=None), [
+        {"type": "header", "text": {"type": "plain_text", "emoji": False,
+                                    "text": "Alarm :rotating_light: Foods"}},
+        {"type": "header", "text": {"type": "plain_text", "text": "Done :white_check_mark:"}}],
+        "", lambda user: user)
+    assert out.getvalue().splitlines() == ["Alarm :rotating_light: Foods", "Done ✅"]
