@@ -5,6 +5,7 @@ with an example of that command (the candidates' names, then "use the id")."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
 from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
@@ -16,7 +17,7 @@ from domain.lookup import (
     query_keys,
 )
 from domain.model import Customer
-from domain.orders.typed import only_currencies
+from domain.orders.typed import currency_word, only_currencies
 from domain.refs import CustomerRef, labels
 from domain.text import N_, CommandExample, Listed, Phrase
 from handlers.i18n import Translator
@@ -115,12 +116,28 @@ def _without_the_names_number(after: str, named: CustomerRef) -> str:
     an amount follows: "Esc 33 +5000 more" meant "<!channel> 33 Esc"; its example with
     the id, "X11 33 +5000 more", typed back asked for 33."""
     words = after.split()
-    in_name = {word.casefold() for name in (named.name, named.name_local) if name
+    in_name = {_bare(word) for name in (named.name, named.name_local) if name
                for word in name.split()}
-    if len(words) > 1 and words[0].casefold() in in_name \
-            and words[1][:1] in "+＋0123456789０１２３４５６７８９":
+    if len(words) > 1 and _bare(words[0]) in in_name and _starts_an_amount(words[1]):
         return " ".join(words[1:])
     return after
+
+
+def _bare(word: str) -> str:
+    """A word as names are compared here: folded, without its punctuation ("21," in
+    "Forever 21, Inc" is "21"; "３３" is "33")."""
+    return re.sub(r"\W", "", unicodedata.normalize("NFKC", word)).casefold()
+
+
+def _starts_an_amount(word: str) -> bool:
+    """Whether an amount starts with ``word``: a sign, a digit, a currency's sign or code
+    ("$5000", "USD 5000"), or a Chinese numeral ("五万")."""
+    folded = unicodedata.normalize("NFKC", word)
+    return folded[:1] in "+-$€£¥" or folded[:1].isdigit() or folded[:1] in _NUMERALS \
+        or currency_word(folded)
+
+
+_NUMERALS = "零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
 
 
 def in_a_form(error: CustomerLookupError) -> WhichCustomer:

@@ -86,12 +86,12 @@ def parse_request_line(text: str) -> RequestLine:
             raise LineError(N_("The customer's name opens a quote that is not closed: write "
                                "`{command} {example}`."), command=COMMAND, example=QUOTED)
         customer = text[1:end].strip()
-        words = _reason_unglued(join_signs(text[end + 1:].split()), 0)
+        words = _reason_unglued(join_signs(text[end + 1:].split()), 0, written)
         if not customer:
             raise LineError(N_("The quotes hold no customer name: write `{command} "
                                "{example}`."), command=COMMAND, example=QUOTED)
     else:
-        words = _until_after_amount(_reason_unglued(join_signs(text.split()), 1))
+        words = _until_after_amount(_reason_unglued(join_signs(text.split()), 1, written))
         start = _amount_at(words, 1)
         if start is None:
             raise LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE)
@@ -263,7 +263,7 @@ def _last_day(text: str) -> date:
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def _reason_unglued(words: list[str], first: int) -> list[str]:
+def _reason_unglued(words: list[str], first: int, written: str) -> list[str]:
     """A Chinese reason written straight after the amount, as Chinese is typed. Read
     apart only where the boundary is plain: the amount ends in a digit and the reason
     starts with no character an amount takes ("+5000春节备货"). Where a unit could be
@@ -277,10 +277,15 @@ def _reason_unglued(words: list[str], first: int) -> list[str]:
         word = words[index]
         if _strictly_amount(word):
             following = words[index + 1] if index + 1 < len(words) else ""
-            if _unit_or_currency_glued(word, following):
+            # A mark after the amount ("+50000，千岛湖项目") settles where the reason starts.
+            marked = re.search(re.escape(word) + r"\s*[，,、：:；;]", written) is not None
+            if not marked and _unit_or_currency_glued(word, following):
                 # "+5 万春节备货" was filed as +5 with the reason "万春节备货"; "+50万
                 # 美元春节备货" in the customer's yuan with the reason "美元春节备货".
-                _refuse_glued(f"{word} {following}")
+                raise LineError(N_("“{word}” can be read two ways: write the amount with its "
+                                   "unit and currency together, and put “，” after it, e.g. "
+                                   "`{command} {example}`."), word=f"{word} {following}",
+                                command=COMMAND, example=GLUED_EXAMPLE)
             return words
         cuts = [(word[:cut], word[cut:]) for cut in range(len(word) - 1, 0, -1)
                 if _HAN.match(word[cut:]) and _strictly_amount(word[:cut])

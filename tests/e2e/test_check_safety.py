@@ -31,6 +31,7 @@ HOSTILE = {
     "C9007": "华\u200b夏物流有限公司",  # the demo's C0027 with a zero-width space
     "C9008": "Route 66 :rotating_light: *Hot* Diner",
     "C9009": "Harbour 33 Esc",
+    "C9010": "Forever 21, Inc",
 }
 
 
@@ -122,13 +123,18 @@ def test_a_name_in_the_sentence_and_in_its_example_formats_nothing_in_the_senten
         "Diner\" +100k larger orders`.")
 
 
-def test_the_closest_customers_example_leaves_out_the_number_of_its_name(hostile):
+@pytest.mark.parametrize(("line", "example"), [
+    ("/credit request Esc 33 +5000 more", "/credit request C9009 +5000 more"),
+    ("/credit request Esc 33 $5000 more", "/credit request C9009 $5000 more"),
+    ("/credit request Esc ３３ USD 5000 more", "/credit request C9009 USD 5000 more"),
+    ("/credit order Esc 33 $5000 PO-1", "/credit order C9009 $5000 PO-1"),
+    ("/credit request Forevr 21 +5k more", "/credit request C9010 +5k more")])
+def test_the_closest_customers_example_leaves_out_the_number_of_its_name(hostile, line,
+                                                                          example):
     # "Esc 33 +5000 more": 33 is the name's ("Harbour 33 Esc"); the example with the id,
-    # "C9009 33 +5000 more", typed back asked for a limit of 33.
-    reply = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit request Esc 33 +5000 more")
-    said = reply.all_text()
-    assert "Harbour 33 Esc (C9009)" in said
-    assert said.endswith("e.g. `/credit request C9009 +5000 more`.")
+    # "C9009 33 +5000 more", typed back asked for a limit of 33 (an order of $33 was placed).
+    said = hostile.slack.slash(SALES, SALES_CHANNEL, line).all_text()
+    assert said.endswith(f"e.g. `{example}`."), said
 
 
 def test_a_right_to_left_override_cannot_reorder_the_card(hostile):

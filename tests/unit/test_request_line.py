@@ -116,6 +116,12 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
     ("C8 +5万 多个仓库备货", RequestLine("C8", "+5万", "多个仓库备货")),
     ("acme +50k k-line project", RequestLine("acme", "+50k", "k-line project")),
     ("acme 250k m&a deal", RequestLine("acme", "250k", "m&a deal")),
+    # A mark after the amount settles where the reason starts, whatever it begins with.
+    ("C8 +50000，多个新门店", RequestLine("C8", "+50000", "多个新门店")),
+    ("C8 +50000，元旦备货", RequestLine("C8", "+50000", "元旦备货")),
+    ("C8 +5000，万达订单", RequestLine("C8", "+5000", "万达订单")),
+    ("C8 +5万，美元结算订单增加", RequestLine("C8", "+5万", "美元结算订单增加")),
+    ("C8 +50000: 千岛湖项目", RequestLine("C8", "+50000", "千岛湖项目")),
     # A quoted name keeps its comma, and the mark after the amount still parts.
     ('"Forever 21, Inc" +10k, more stock', RequestLine("Forever 21, Inc", "+10k",
                                                        "more stock", quoted=True)),
@@ -143,11 +149,7 @@ QUOTED = '`{command} "Acme 2000 Ltd" +100k larger orders`.'
     # "Over" and "exactly" are the number's: 5000多万 is over fifty million.
     "C8 +5000多万备货", "C8 +5000整备货",
     # A temporary limit's day glued on: said, not "give a reason".
-    "华夏物流 +5万至2027-01-31春节备货", "华夏物流 +5万到期前备货",
-    # A unit typed apart, glued to the reason: filed as +5 with the reason "万春节备货".
-    "C0003 +5 万春节备货", "C0002 +5 k春节", "C8 5000 多万备货",
-    # A currency glued to the reason: filed in the customer's currency.
-    "华夏物流 +50万 美元春节备货", "C0001 +5000 EUR春节"])
+    "华夏物流 +5万至2027-01-31春节备货", "华夏物流 +5万到期前备货"])
 def test_an_amount_run_together_with_its_reason_is_asked_apart_not_guessed(line):
     glued = line.split(maxsplit=1)[1]
     with pytest.raises(LineError) as refused:
@@ -157,6 +159,24 @@ def test_an_amount_run_together_with_its_reason_is_asked_apart_not_guessed(line)
         "amount, e.g. `/credit request acme +50k larger orders`.")
     assert explain(refused.value, translator("zh-CN")) == (
         f"“{glued}”把金额和理由连在了一起：请在金额后加空格或“，”，例如 "
+        "`/credit request acme +5万，春节备货`。")
+
+
+@pytest.mark.parametrize("line", [
+    # A unit typed apart, glued to the reason: filed as +5 with the reason "万春节备货".
+    "C0003 +5 万春节备货", "C0002 +5 k春节", "C8 5000 多万备货", "C8 +5 万，春节备货",
+    # A currency glued to the reason: filed in the customer's currency.
+    "华夏物流 +50万 美元春节备货", "C0001 +5000 EUR春节"])
+def test_a_unit_or_currency_between_the_amount_and_the_reason_is_asked_about(line):
+    # With a space only, the unit or currency is the amount's as likely as the reason's.
+    apart = line.split(maxsplit=1)[1]
+    with pytest.raises(LineError) as refused:
+        parse_request_line(line)
+    assert explain(refused.value, translator("en-US")) == (
+        f"“{apart}” can be read two ways: write the amount with its unit and currency "
+        "together, and put “，” after it, e.g. `/credit request acme +50k larger orders`.")
+    assert explain(refused.value, translator("zh-CN")) == (
+        f"“{apart}”可以有两种读法：请把金额和它的单位、货币写在一起，并在后面加“，”，例如 "
         "`/credit request acme +5万，春节备货`。")
 
 
