@@ -61,10 +61,10 @@ _AMOUNT = re.compile(
 # An amount in Chinese numerals (五万, 十二万元, 三百万): meant as an amount, though
 # creditbot takes digits (5万). A unit is required, so that a name such as 三一 stays one.
 # Also the capitals finance writes on cheques and contracts (叁拾万, 壹佰万元).
-_DIGITS_CN = "零〇一二两三四五六七八九十壹贰貳叁參肆伍陆陸柒捌玖拾"
-_CHINESE_NUMERAL = re.compile(rf"[\d{_DIGITS_CN}]*[十拾百佰千仟万萬亿億]"
-                              rf"[\d{_DIGITS_CN}百佰千仟万萬亿億]*(?:[元圆圓]整?)?")
-_CHINESE_DIGIT = re.compile(rf"[{_DIGITS_CN}]")
+CHINESE_DIGITS = "零〇一二两三四五六七八九十壹贰貳叁參肆伍陆陸柒捌玖拾"
+_CHINESE_NUMERAL = re.compile(rf"[\d{CHINESE_DIGITS}]*[十拾百佰千仟万萬亿億]"
+                              rf"[\d{CHINESE_DIGITS}百佰千仟万萬亿億]*(?:[元圆圓]整?)?")
+_CHINESE_DIGIT = re.compile(rf"[{CHINESE_DIGITS}]")
 # Thousands grouped by spaces, the decimals after a comma or a point: 50 000,00.
 _SPACE_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?P<decimals>[.,]\d+)?(?![\d])")
 # Units people write that creditbot does not read, with what they stand for, so that

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
+from domain.amounts import CHINESE_DIGITS
 from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
 from domain.lookup import (
     loosely_the_id,
@@ -133,11 +134,8 @@ def _starts_an_amount(word: str) -> bool:
     """Whether an amount starts with ``word``: a sign, a digit, a currency's sign or code
     ("$5000", "USD 5000"), or a Chinese numeral ("五万")."""
     folded = unicodedata.normalize("NFKC", word)
-    return folded[:1] in "+-$€£¥" or folded[:1].isdigit() or folded[:1] in _NUMERALS \
-        or currency_word(folded)
-
-
-_NUMERALS = "零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+    return folded[:1] in "+-$€£¥" or folded[:1].isdigit() \
+        or folded[:1] in CHINESE_DIGITS or currency_word(folded)
 
 
 def in_a_form(error: CustomerLookupError) -> WhichCustomer:

@@ -128,7 +128,7 @@ def erp_text(text: str, limit: int) -> str:
     # Spaces first (a tab or newline separates words), then what is never shown.
     flat = " ".join(strip_invisible(" ".join(text.split())).split())
     # Not what a person writes: their own ":white_check_mark:" is meant as one.
-    return clip(escape(_no_emoji(_neutral(flat))), limit)
+    return clip(quoted(flat), limit)
 
 
 def person_text(text: str, limit: int) -> str:

@@ -152,12 +152,10 @@ QUOTED = '`{command} "Acme 2000 Ltd" +100k larger orders`.'
     "华夏物流 +5万至2027-01-31春节备货", "华夏物流 +5万到期前备货"])
 def test_an_amount_run_together_with_its_reason_is_asked_apart_not_guessed(line):
     glued = line.split(maxsplit=1)[1]
-    with pytest.raises(LineError) as refused:
-        parse_request_line(line)
-    assert explain(refused.value, translator("en-US")) == (
+    assert_refused_in_both(
+        line,
         f"“{glued}” runs the amount and the reason together: put a space or “，” after the "
-        "amount, e.g. `/credit request acme +50k larger orders`.")
-    assert explain(refused.value, translator("zh-CN")) == (
+        "amount, e.g. `/credit request acme +50k larger orders`.",
         f"“{glued}”把金额和理由连在了一起：请在金额后加空格或“，”，例如 "
         "`/credit request acme +5万，春节备货`。")
 
@@ -170,14 +168,21 @@ def test_an_amount_run_together_with_its_reason_is_asked_apart_not_guessed(line)
 def test_a_unit_or_currency_between_the_amount_and_the_reason_is_asked_about(line):
     # With a space only, the unit or currency is the amount's as likely as the reason's.
     apart = line.split(maxsplit=1)[1]
-    with pytest.raises(LineError) as refused:
-        parse_request_line(line)
-    assert explain(refused.value, translator("en-US")) == (
+    assert_refused_in_both(
+        line,
         f"“{apart}” can be read two ways: write the amount with its unit and currency "
-        "together, and put “，” after it, e.g. `/credit request acme +50k larger orders`.")
-    assert explain(refused.value, translator("zh-CN")) == (
+        "together, and put “，” after it, e.g. `/credit request acme +50k larger orders`.",
         f"“{apart}”可以有两种读法：请把金额和它的单位、货币写在一起，并在后面加“，”，例如 "
         "`/credit request acme +5万，春节备货`。")
+
+
+def assert_refused_in_both(line: str, english: str, chinese: str) -> None:
+    """``line`` is refused, with ``english`` to an English reader and ``chinese`` to a
+    Chinese one, whole."""
+    with pytest.raises(LineError) as refused:
+        parse_request_line(line)
+    assert explain(refused.value, translator("en-US")) == english
+    assert explain(refused.value, translator("zh-CN")) == chinese
 
 
 @pytest.mark.parametrize(("line", "says"), [
