@@ -5,17 +5,25 @@ it passes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.sandbox.emulator import User
+from domain.meetings.model import Meeting
 from tests.e2e.conftest import SALES_CHANNEL, World
 from tests.e2e.test_meeting_invitations import BEN, card, schedule
 
 
+def proposal_form(world: World, zone: str) -> tuple[Meeting, dict[str, Any]]:
+    """A meeting scheduled, and the Propose form Ben opened on its card in ``zone``."""
+    meeting = schedule(world)
+    world.emulator.users[BEN] = User(BEN, "ben", tz=zone)
+    world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
+    return meeting, world.slack.modal(BEN)
+
+
 def test_a_proposal_on_a_sunday_or_at_night_is_refused_beside_its_field(
         world: World) -> None:
-    meeting = schedule(world)
-    world.emulator.users[BEN] = User(BEN, "ben", tz="Europe/Berlin")
-    world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
-    view = world.slack.modal(BEN)
+    meeting, view = proposal_form(world, "Europe/Berlin")
 
     sunday = world.slack.submit(BEN, view, {"date": "2026-12-06", "time": "10:00"})
     assert sunday.json() == {"response_action": "errors", "errors": {
@@ -44,10 +52,7 @@ def test_a_proposal_outside_the_meetings_own_hours_is_refused_naming_them(
         world: World) -> None:
     # 14:00 in London is 22:00 in Shanghai, the meeting's zone: the organiser was asked to
     # accept a time their own Reschedule refused.
-    meeting = schedule(world)
-    world.emulator.users[BEN] = User(BEN, "ben", tz="Europe/London")
-    world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
-    view = world.slack.modal(BEN)
+    meeting, view = proposal_form(world, "Europe/London")
     afternoon = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "14:00"})
     assert afternoon.json() == {"response_action": "errors", "errors": {
         "time": "Meetings are held between 08:00 and 19:00 (Asia/Shanghai); 22:00–23:00 "
@@ -63,10 +68,7 @@ def test_a_proposal_is_read_on_the_clock_its_form_named(world: World, monkeypatc
     # Looked up again on submit, a slow Slack read Ben's Berlin 03:00 as Shanghai's.
     from handlers.i18n import Languages
 
-    schedule(world)
-    world.emulator.users[BEN] = User(BEN, "ben", tz="Europe/Berlin")
-    world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
-    view = world.slack.modal(BEN)
+    _, view = proposal_form(world, "Europe/Berlin")
     monkeypatch.setattr(Languages, "zone_of", lambda *_args: "Asia/Shanghai")
     night = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "03:00"})
     assert night.json() == {"response_action": "errors", "errors": {
