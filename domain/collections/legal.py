@@ -93,7 +93,8 @@ class LegalCases(DayContext):
                     tuple(uow.collections.actions(customer_id)),
                     tuple(uow.collections.promises(customer_id)),
                     tuple(uow.collections.disputes(customer_id)), assignment,
-                    tuple(uow.credit_requests.of_customer(customer_id, HISTORY_REQUESTS)))
+                    tuple(uow.credit_requests.of_customer(customer_id, HISTORY_REQUESTS)),
+                    tuple(uow.receivables.credit_notes(customer_id)))
                 # The owner heard of it only when legal closed the case, and went on
                 # selling to the account meanwhile; the lead and the collector it leaves
                 # hear of it too, unless they did it.

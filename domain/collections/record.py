@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from domain.approvals.model import CreditRequest
 from domain.collections.model import Assignment, CollectionAction, Dispute, LegalCase, Promise
 from domain.model import Customer, Invoice
+from domain.money import Money
 from domain.ports import UnitOfWork
 
 
@@ -58,3 +59,5 @@ class History:
     assignment: Assignment
     # The customer's credit requests and how they were decided, latest first.
     requests: tuple[CreditRequest, ...] = ()
+    # Owed to the customer, per currency: legal must not sue for the invoices' whole sum.
+    credit_notes: tuple[Money, ...] = ()

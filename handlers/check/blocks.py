@@ -128,9 +128,9 @@ def collecting(collector: str, status: str, tr: Translator) -> str:
     return f"{line} · {stage}" if stage else line
 
 
-def _credit_notes(notes: Sequence[Money], currency: str, tr: Translator) -> str:
-    """Why the card's figures read higher than the ERP's balance: the customer's own
-    currency first."""
+def credit_notes_line(notes: Sequence[Money], currency: str, tr: Translator) -> str:
+    """Why a card's figures read higher than the ERP's balance (the check card's
+    exposure, a legal case's open invoices): the customer's own currency first."""
     ordered = sorted(notes, key=lambda note: (note.currency != currency, note.currency))
     amounts = tr.listing(tr.money(Money(-note.amount, note.currency)) for note in ordered)
     return tr._("Open credit notes: {amounts} owed to the customer, not counted here until "
@@ -164,7 +164,7 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
     if found.approved is not None:
         blocks.insert(2, context(_approved(found, tr, timezone)))
     if found.credit_notes:
-        blocks.insert(len(blocks) - 1, context(_credit_notes(
+        blocks.insert(len(blocks) - 1, context(credit_notes_line(
             found.credit_notes, customer.credit_limit.currency, tr)))
     _finish(blocks, found, tr, shareable, note, assignable)
     fallback = tr._("{name}: available {available} of {limit}, overdue {overdue}",

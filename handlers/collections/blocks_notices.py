@@ -24,6 +24,7 @@ from domain.money import Money
 from domain.ports import Outbox
 from domain.text import CommandName, People
 from handlers.approvals.request_render import kind_title, state_word
+from handlers.check.blocks import credit_notes_line
 from handlers.collections.blocks import (
     KINDS,
     LISTED,
@@ -242,11 +243,15 @@ class CollectionNotices(WorkNotices):
                      who=r.requested_by, state=state_word(r, tr))
                 for r in history.requests]),
         ]
-        for heading, lines in parts:
+        for index, (heading, lines) in enumerate(parts):
             shown = lines[:LINES_PER_SECTION]
             body = "\n".join(shown) if shown else tr._("none")
             if len(lines) > len(shown):
                 body += "\n" + tr._("… and {n} more", n=len(lines) - len(shown))
+            # Below the open invoices: what the customer is owed lowers what legal claims.
+            if index == 0 and history.credit_notes:
+                body += "\n" + credit_notes_line(history.credit_notes,
+                                                 customer.credit_limit.currency, tr)
             blocks.append(section(f"{heading}\n{body}"))
         blocks.append(context(tr._("Status before: {status}.",
                                    status=tr._(STATUSES[history.assignment.status.value]))))
