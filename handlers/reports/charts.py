@@ -2,7 +2,8 @@
 
 - **Aging**: open receivables per days-past-due bucket, in the base currency.
 - **DSO trend**: count-back DSO per month over the recent months, with Best Possible
-  DSO beside it (the gap between the two is what collections can still win).
+  DSO beside it (as the report figures it, the simple way: the gap between the two is
+  roughly what collections can still win, not the ADD the report computes).
 
 Deterministic: the same figures give the same bytes (fixed size and dpi, the Agg
 backend, no date or software version in the PNG's metadata, fonts bundled with
@@ -97,7 +98,6 @@ def dso_chart(points: Sequence[DsoPoint]) -> bytes:
     axes.plot(months, dso, marker="o", color=_BAR, label="DSO")
     axes.plot(months, best, marker="s", linestyle="--", color=_BEST, label="BPDSO")
     for x, y, shown, above in point_labels(points):
-        # Best Possible DSO's below its point: the two lines may run close.
         axes.annotate(shown, (x, y), textcoords="offset points",
                       xytext=(0, 6 if above else -13), ha="center", fontsize=9)
     finite = [v for v in (*dso, *best) if v == v]
@@ -111,17 +111,22 @@ def dso_chart(points: Sequence[DsoPoint]) -> bytes:
 def point_labels(points: Sequence[DsoPoint]) -> list[tuple[str, float, str, bool]]:
     """Each point's figure as the chart writes it beside the point (month, value, text,
     above it): to the tenth, rounded half up as the card and the post write days, ">" for
-    "more than"; DSO's above its points, Best Possible DSO's below. Both lines carry
-    them, as the README says (only DSO's did)."""
+    "more than". The higher of a month's two points is labelled above it and the lower
+    below, so the two labels never meet: Best Possible DSO is counted the simple way
+    and the line the count-back way, so after a month without sales the dashes can run
+    above the line (the two labels were printed over each other there)."""
     labels = []
     for point in points:
         month = point.month.strftime("%Y-%m")
+        dso_above = point.best_possible is None or point.dso is None or \
+            point.dso >= point.best_possible
         if point.dso is not None:
             labels.append((month, float(point.dso), (">" if point.longer else "") + str(
-                point.dso.quantize(Decimal("0.1"), ROUND_HALF_UP)), True))
+                point.dso.quantize(Decimal("0.1"), ROUND_HALF_UP)), dso_above))
         if point.best_possible is not None:
             labels.append((month, float(point.best_possible), str(
-                point.best_possible.quantize(Decimal("0.1"), ROUND_HALF_UP)), False))
+                point.best_possible.quantize(Decimal("0.1"), ROUND_HALF_UP)),
+                not dso_above))
     return labels
 
 

@@ -72,3 +72,15 @@ def test_both_lines_carry_their_figures_to_the_tenth() -> None:
     assert point_labels(points) == [
         ("2026-10", 118.05, "118.1", True), ("2026-10", 47.55, "47.6", False),
         ("2026-11", 370.0, ">370.0", True)]
+
+
+def test_the_higher_of_a_months_two_points_is_labelled_above_the_lower_below() -> None:
+    # After a month without sales the simple Best Possible DSO ran above the count-back
+    # DSO: its label below its point and DSO's above its own were printed over each other.
+    points = [DsoPoint(date(2026, 9, 1), Decimal("48.2"), Decimal("54.9")),
+              DsoPoint(date(2026, 10, 1), Decimal("67.3"), Decimal("30.15")),
+              DsoPoint(date(2026, 11, 1), Decimal("40"), Decimal("40"))]
+    assert point_labels(points) == [
+        ("2026-09", 48.2, "48.2", False), ("2026-09", 54.9, "54.9", True),
+        ("2026-10", 67.3, "67.3", True), ("2026-10", 30.15, "30.2", False),
+        ("2026-11", 40.0, "40.0", True), ("2026-11", 40.0, "40.0", False)]
