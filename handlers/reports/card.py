@@ -224,8 +224,9 @@ CEI_BELOW_ZERO = N_("CEI below zero: the receivables at the end (E) are more tha
 CEI_NOT_AVAILABLE = N_("CEI n/a: the receivables at the start plus an average month's "
                        "credit sales (B + S/N) are no more than those not yet due at the end "
                        "(Ec), so there is nothing collectable to measure against: the "
-                       "history is shorter than the period, or credit notes outweigh the "
-                       "sales.")
+                       "history is shorter than the period, more than a month of sales is "
+                       "not yet due (payment terms longer than a month, or sales growing "
+                       "fast), or credit notes outweigh the sales.")
 
 
 def below_zero(cei: Decimal | None) -> bool:
@@ -256,7 +257,11 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
                          report.months, **cei_months(report))]
     if any(below_zero(book.metrics.cei) for book in (report.portfolio, *report.collectors)):
         notes.append(tr._(CEI_BELOW_ZERO))
-    if report.portfolio.metrics.cei is None:
+    # A collector's n/a too (it came with no reason when the portfolio's had a figure);
+    # not a lead's line with nothing in it, whose n/a says itself.
+    if report.portfolio.metrics.cei is None or any(
+            book.metrics.cei is None and (book.metrics.ar or book.metrics.sales)
+            for book in report.collectors):
         notes.append(tr._(CEI_NOT_AVAILABLE))
     if report.overdue_total > report.open_total:
         notes.append(tr._(OVERDUE_ABOVE_AR))

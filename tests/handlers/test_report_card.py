@@ -78,11 +78,11 @@ def test_receivables_are_the_matrix_total_to_the_cent_and_days_keep_one_decimal(
 
 
 def test_a_collectors_cei_below_zero_is_explained_under_the_card() -> None:
-    def book(collector: str | None, cei: str) -> Book:
+    def book(collector: str | None, cei: str | None) -> Book:
         return Book(collector, Metrics(D(100), D(50), D(200), CountBack(D(30), True), D(30),
-                                       D(10), D(20), D(cei)))
+                                       D(10), D(20), None if cei is None else D(cei)))
 
-    def notes(*collector_ceis: str) -> list[str]:
+    def notes(*collector_ceis: str | None) -> list[str]:
         report = PortfolioReport(
             as_of=date(2026, 11, 30), currency="USD", months=3, portfolio=book(None, "12.5"),
             collectors=tuple(book(f"U0COLL{n}", cei) for n, cei in enumerate(collector_ceis)),
@@ -96,6 +96,17 @@ def test_a_collectors_cei_below_zero_is_explained_under_the_card() -> None:
         "CEI = (B + S/N − E) / (B + S/N − Ec) over the N = 3 calendar months from Sep 1, "
         "2026 to Nov 30, 2026: B the receivables at their start, S/N their average monthly "
         "credit sales, E and Ec the receivables and the current ones at their end."]
+    # A collector's n/a is explained as the portfolio's is; a line with nothing in it
+    # (a lead's, on the card for a promise they recorded) needs no reason.
+    na = notes("80", None)
+    assert len(na) == 3 and na[2].startswith("CEI n/a: the receivables at the start plus ")
+    lead = Book("U0LEAD", Metrics(D(0), D(0), D(0), CountBack(D(0), True), None, None, None,
+                                  None))
+    report = PortfolioReport(as_of=date(2026, 11, 30), currency="USD", months=3,
+                             portfolio=book(None, "12.5"), collectors=(lead,), trend=(),
+                             provision=(), allowances=())
+    _text, blocks = report_card(report, "Asia/Shanghai", translator("en-US"))
+    assert len(blocks[-1]["elements"]) == 2
     assert notes("80", "-3.5")[2] == (
         "CEI below zero: the receivables at the end (E) are more than those at the start "
         "plus an average month's credit sales (B + S/N). Receivables grew by more than a "
@@ -125,8 +136,9 @@ def test_a_cei_that_cannot_be_computed_says_why_and_one_month_shows_it_once() ->
     assert notes[2] == (
         "CEI n/a: the receivables at the start plus an average month's credit sales (B + "
         "S/N) are no more than those not yet due at the end (Ec), so there is nothing "
-        "collectable to measure against: the history is shorter than the period, or credit "
-        "notes outweigh the sales.")
+        "collectable to measure against: the history is shorter than the period, more than "
+        "a month of sales is not yet due (payment terms longer than a month, or sales "
+        "growing fast), or credit notes outweigh the sales.")
     shown, notes = card(1, "54", "54")
     assert shown == "*CEI (1 month)*\n54.0%"
     assert not any(note.startswith("CEI n/a") for note in notes)
