@@ -259,6 +259,17 @@ _STRING_FIELDS = ("type", "event_id", "trigger_id", "command", "text", "user_id"
 _OBJECT_FIELDS = ("user", "team", "channel", "container", "view", "message", "enterprise")
 
 
+# The payload types Slack posts to a Request URL: the Events API's envelopes and every
+# interaction. Any other, signed, is not Slack's (Bolt answered it 404, as a wrong URL).
+_SLACK_TYPES = frozenset({
+    "url_verification", "event_callback", "app_rate_limited", "block_actions",
+    "block_suggestion", "view_submission", "view_closed", "shortcut", "message_action",
+    "interactive_message", "dialog_submission", "dialog_cancellation", "dialog_suggestion",
+    "workflow_step_edit"})
+# Slack's notice that it dropped this app's events for a minute: nothing to answer.
+RATE_LIMITED = "app_rate_limited"
+
+
 # What people type (a command's text) and what creditbot wrote (a button's value) may hold
 # line breaks; Slack's ids, types and URLs never hold a control character, and a NUL in
 # one reached the database (PostgreSQL refuses it in text: an apology and a traceback)
@@ -290,6 +301,9 @@ def check_shape(payload: dict[str, Any]) -> None:
     if not (payload.get("type") or payload.get("command") or payload.get("ssl_check")):
         # No route could take it: Bolt would answer 404, as if the URL were wrong.
         raise Malformed("neither a command, an event nor an interaction")
+    if payload.get("type") and not payload.get("command") and \
+            payload["type"] not in _SLACK_TYPES:
+        raise Malformed(f"a payload of type {payload['type'][:40]!r}, which Slack does not send")
     for name in _OBJECT_FIELDS:
         value = payload.get(name)
         if value is None:  # Slack writes "enterprise": null, "team": null for some apps
@@ -308,6 +322,11 @@ def check_shape(payload: dict[str, Any]) -> None:
             raise Malformed(f"event.user is a {type(event['user']).__name__}, not a string")
         if isinstance(event.get("user"), str):
             _strings(event, ("user",), "event.")
+        elif isinstance(event.get("user"), dict):
+            # Bolt takes the context's user id from it: a list there broke every lookup.
+            _strings(event["user"], ("id", "locale", "tz"), "event.user.")
+            if not isinstance(event["user"].get("id"), str):
+                raise Malformed("event.user has no id")
         if not isinstance(event.get("type"), str):
             raise Malformed("event has no type")
         if event["type"] == "app_home_opened" and not isinstance(event.get("user"), str):
@@ -494,6 +513,14 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
             return refuse(start_response, environ, Refusal(
                 "400 Bad Request", "malformed payload",
                 f"signed body of {len(body)} bytes is malformed: {why}"))
+        if request.body.get("type") == RATE_LIMITED:
+            # Events of that minute are lost to the app: the log is where anyone learns.
+            log.warning("Slack dropped this app's events for the minute starting at %s "
+                        "(over 30,000 an hour): alerts are not driven by events, but a "
+                        "language change or a Home tab opened then was missed",
+                        request.body.get("minute_rate_limited", "?"))
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
         key = delivery_key(request.body, body)
         if key is not None and not _first_time(key, environ):
             start_response("200 OK", [("Content-Length", "0")])

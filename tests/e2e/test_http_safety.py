@@ -201,6 +201,17 @@ SIGNED_BUT_MISSHAPEN = {
                        "neither a command, an event nor an interaction"),
     "an object of nothing Slack sends": (b'{"token": "x"}', JSON,
                                          "neither a command, an event nor an interaction"),
+    # Bolt answered 404 and logged a WARNING of its own, as to a wrong URL.
+    "a type Slack does not send": (as_form(press_payload(type="block_actions_x")), FORM,
+                                   "a payload of type 'block_actions_x', which Slack does "
+                                   "not send"),
+    # Bolt read the person's id out of it: a 500 and a traceback ("unhashable type").
+    "a user_change whose user's id is a list": (
+        event_body({"type": "user_change", "user": {"id": [SALES], "locale": "zh-CN"}}),
+        JSON, "event.user.id is a list, not a string"),
+    "a user_change whose user has no id": (
+        event_body({"type": "user_change", "user": {"locale": "zh-CN"}}), JSON,
+        "event.user has no id"),
 }
 
 
@@ -742,6 +753,23 @@ def test_an_event_or_a_command_no_listener_takes_is_acknowledged_in_one_line(wor
         "an event 'reaction_added', which no listener takes",
         "an event 'message', which no listener takes",
         "a command '/creditx', which no listener takes"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_slacks_notice_of_rate_limited_events_is_acknowledged_and_logged(world, caplog):
+    # Slack posts it to the Request URL; Bolt answered 404 ("unhandled request").
+    caplog.set_level(logging.INFO)
+    body = json.dumps({"token": "x", "type": "app_rate_limited", "team_id": "T0SANDBOX",
+                       "minute_rate_limited": 1780000000, "api_app_id": "A0CREDITBOT"})
+    answer = post(world.url, body.encode(), JSON)
+    assert (answer.status, answer.body) == (200, "")
+    time.sleep(0.2)
+    assert world.emulator.calls == [] and rows(world, "processed_requests") == 0
+    assert [(r.levelno, r.getMessage()) for r in caplog.records
+            if r.levelno >= logging.INFO] == [(logging.WARNING, (
+                "Slack dropped this app's events for the minute starting at 1780000000 "
+                "(over 30,000 an hour): alerts are not driven by events, but a language "
+                "change or a Home tab opened then was missed"))]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
