@@ -259,6 +259,9 @@ _STRING_FIELDS = ("type", "event_id", "trigger_id", "command", "text", "user_id"
 _OBJECT_FIELDS = ("user", "team", "channel", "container", "view", "message", "enterprise")
 
 
+# What a form field's state holds where Slack writes a string (or null, left empty).
+_FIELD_STRINGS = ("type", "value", "selected_date", "selected_time", "selected_user",
+                  "selected_conversation", "selected_channel")
 # The payload types Slack posts to a Request URL: the Events API's envelopes and every
 # interaction. Any other, signed, is not Slack's (Bolt answered it 404, as a wrong URL).
 _SLACK_TYPES = frozenset({
@@ -356,6 +359,20 @@ def check_shape(payload: dict[str, Any]) -> None:
                 and all(isinstance(fields, dict) for fields in values.values())):
             # Slack's form state is blocks of fields, each an object; listeners read it so.
             raise Malformed(f"{kind} whose view.state is not blocks of fields")
+        for block, elements in values.items():
+            for action, state in elements.items():
+                # A number or a list where Slack writes a string was read as the field
+                # left empty, and an approval's empty "lower limit" approves it all.
+                if not isinstance(state, dict):
+                    raise Malformed(f"{kind} whose field {block[:40]}.{action[:40]} is "
+                                    f"a {type(state).__name__}, not an object")
+                _strings(state, _FIELD_STRINGS, "a field's ", null=True)
+                chosen = state.get("selected_option")
+                if not isinstance(chosen, dict | None):
+                    raise Malformed(f"{kind} whose selected_option is a "
+                                    f"{type(chosen).__name__}, not an object")
+                if chosen is not None:
+                    _strings(chosen, ("value",), "a field's selected_option.", null=True)
         for name in ("title", "close", "submit"):
             if not isinstance(view.get(name), dict | None):
                 # The notice a refusal turns the form into copies them (notice_view).

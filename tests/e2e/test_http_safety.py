@@ -115,6 +115,12 @@ def as_form(payload: dict[str, Any]) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
+def form_with(values: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "view_submission", "trigger_id": "1.2.f", "user": {"id": SALES},
+            "view": {"type": "modal", "callback_id": "credit_request_submit",
+                     "state": {"values": values}}}
+
+
 def event_body(event: Any, **changes: Any) -> bytes:
     envelope = {"token": "x", "team_id": "T0SANDBOX", "api_app_id": "A0CREDITBOT",
                 "type": "event_callback", "event_id": "Ev0SHAPE01",
@@ -205,6 +211,23 @@ SIGNED_BUT_MISSHAPEN = {
     "a type Slack does not send": (as_form(press_payload(type="block_actions_x")), FORM,
                                    "a payload of type 'block_actions_x', which Slack does "
                                    "not send"),
+    # A field of the wrong type was read as left empty: an approval's lower limit given
+    # as a number approved the whole amount asked.
+    "a form field whose value is a number": (
+        as_form(form_with({"lower": {"value": {"type": "plain_text_input",
+                                               "value": 150000}}})), FORM,
+        "a field's value is a int, not a string"),
+    "a form field whose value is a list": (
+        as_form(form_with({"lower": {"value": {"type": "plain_text_input",
+                                               "value": ["150000"]}}})), FORM,
+        "a field's value is a list, not a string"),
+    "a form field that is a string": (
+        as_form(form_with({"lower": {"value": "150000"}})), FORM,
+        "view_submission whose field lower.value is a str, not an object"),
+    "a form's chosen option that is a string": (
+        as_form(form_with({"kind": {"value": {"type": "static_select",
+                                              "selected_option": "increase"}}})), FORM,
+        "view_submission whose selected_option is a str, not an object"),
     # Bolt read the person's id out of it: a 500 and a traceback ("unhashable type").
     "a user_change whose user's id is a list": (
         event_body({"type": "user_change", "user": {"id": [SALES], "locale": "zh-CN"}}),
