@@ -195,6 +195,13 @@ class WorkNotices(Protocol):
     def dispute_opened(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                        channel: str | None) -> None: ...
 
+    def dispute_settled(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                        channel: str | None, collector: str | None, key: str) -> None:
+        """A reply under the dispute's post (in ``channel``, else to its owner): the ERP
+        shows its invoices settled; its owner and the account's ``collector`` are named,
+        with the Resolve button, keyed ``key``."""
+        ...
+
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                          channel: str | None, tell: Sequence[str] = (),
                          with_legal: bool = False, collected: bool = True) -> None:

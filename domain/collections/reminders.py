@@ -8,6 +8,9 @@
 - **Nudges**: on an account's next-action date its collector is reminded, once per date,
   in one message per collector and run for all of their accounts that fell due: a
   collector given forty accounts yesterday hears once this morning, not forty times.
+- **Settled disputes**: an open dispute whose invoices the ERP now shows settled is
+  pointed out, once, under its post to whoever resolves it (it is theirs to close, saying
+  how).
 - **Stale accounts**: an account whose last action (or assignment, when none) is
   ``stale_after_days`` old or more is flagged to the collections lead, once per stretch
   without action (the next action starts a new stretch), all of a run's in one message.
@@ -62,13 +65,16 @@ class DayCounts:
     skipped: int = 0
     # the organisation's holiday: nothing done (the next run does it)
     holiday: bool = False
+    # open disputes whose invoices the ERP now shows settled, their resolvers told
+    settled: int = 0
 
     def as_dict(self) -> dict[str, int]:
         if self.holiday:
             return {"holiday": 1}
         counts = {"promises_kept": self.kept, "promises_broken": self.broken,
                   "nudged": self.nudged, "flagged": self.flagged}
-        return counts | ({"promises_skipped": self.skipped} if self.skipped else {})
+        return counts | ({"promises_skipped": self.skipped} if self.skipped else {}) | (
+            {"disputes_settled": self.settled} if self.settled else {})
 
 
 def nudge_key(assignment: Assignment) -> str:
@@ -80,6 +86,10 @@ def run_key(kind: str, person: str, covered: list[str]) -> str:
     date), so the same message is never queued twice."""
     digest = hashlib.sha256(",".join(covered).encode()).hexdigest()[:20]
     return f"{kind}:{person}:{digest}"
+
+
+def settled_key(dispute_id: int) -> str:
+    return f"collections.dispute_settled:{dispute_id}"
 
 
 def stale_key(customer_id: str, since: date) -> str:
@@ -118,7 +128,42 @@ class CollectionsJob:
                      if self._may_collect(collector, len(mine)))
         flagged = self._flag([a for a in assignments
                               if a.status is not AssignmentStatus.ESCALATED], today)
-        return DayCounts(kept, broken, nudged, flagged, skipped)
+        return DayCounts(kept, broken, nudged, flagged, skipped, settled=self._settled())
+
+    def _settled(self) -> int:
+        """Tells whoever resolves each open dispute whose invoices the ERP now shows
+        settled (paid, or credited to nothing open) that it may be closed: it stayed open
+        and aged on, unseen, though nothing was left to dispute. Not closed here: how it
+        was settled (paid in full, a credit note, written off) is the resolver's to
+        say. Once per dispute (the message's key)."""
+        with self.day.unit_of_work() as uow:
+            candidates = [d for d in uow.collections.open_disputes()
+                          if uow.outbox.id_of(settled_key(d.id)) is None
+                          and set(d.invoice_ids) <= uow.receivables.settled(d.customer_id)]
+        told = 0
+        now = self.day.clock()
+        for dispute in candidates:
+            with self.day.unit_of_work() as uow:
+                uow.begin_write()
+                current = next((d for d in uow.collections.disputes(dispute.customer_id)
+                                if d.id == dispute.id and d.is_open), None)
+                customer = uow.customers.get(dispute.customer_id)
+                if current is None or customer is None \
+                        or uow.outbox.id_of(settled_key(dispute.id)) is not None:
+                    continue
+                assignment = uow.collections.open_assignment(dispute.customer_id)
+                self.day.notices.dispute_settled(
+                    uow.outbox, current, customer,
+                    self.day.channels.get(current.department or ""),
+                    assignment.collector if assignment is not None else None,
+                    settled_key(dispute.id))
+                uow.audit.append(AuditEntry(now, SYSTEM, "collections.dispute_settled",
+                                            dispute.customer_id, {
+                                                "dispute_id": dispute.id,
+                                                "invoices": list(dispute.invoice_ids)}))
+                uow.commit()
+                told += 1
+        return told
 
     def _check_isolated(self, promise: Promise, today: date) -> Verdict | str | None:
         """One account's check: a collector changing the account meanwhile (its

@@ -124,6 +124,30 @@ class CollectionNotices(WorkNotices):
                                                              value))],
             dedup_key=f"collections.dispute:{dispute.id}"))
 
+    def dispute_settled(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                        channel: str | None, collector: str | None, key: str) -> None:
+        to = channel or dispute.owner
+        if to is None:
+            return
+        tr = self.tr(to)
+        said = tr._(":information_source: The ERP now shows {invoices} settled (paid, or "
+                    "credited), which {customer} disputed on {day}. If that ends the "
+                    "dispute, press *Resolve* and say how it was settled; until then it "
+                    "stays open and its days count.",
+                    invoices=invoices_text(dispute.invoice_ids, tr),
+                    customer=account_label(customer, tr),
+                    day=dispute.opened_at.astimezone(self.zone).date())
+        named = [mention(person) for person in dict.fromkeys((dispute.owner, collector))
+                 if person]
+        if named:
+            said = tr._("{people}: {said}", people=" ".join(named), said=said)
+        value = DisputeValue(customer=customer.customer_id, dispute=dispute.id).encode()
+        outbox.add(OutgoingMessage(
+            channel=to, kind="collections.dispute_settled", text=clip(said, SECTION_TEXT),
+            blocks=[section(said), actions("dispute", button(tr._("Resolve"), RESOLVE,
+                                                             value))],
+            dedup_key=key, thread_of=outbox.id_of(f"collections.dispute:{dispute.id}")))
+
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                          channel: str | None, tell: Sequence[str] = (),
                          with_legal: bool = False, collected: bool = True) -> None:

@@ -1,5 +1,6 @@
-"""The ``collections`` job: promises checked, collectors nudged, stale accounts flagged
-(domain.collections.reminders). Weekdays at 07:00, before the collectors' day."""
+"""The ``collections`` job: promises checked, collectors nudged, stale accounts flagged,
+settled disputes pointed out (domain.collections.reminders). Weekdays at 07:00, before
+the collectors' day."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def run(context: Mapping[str, Any]) -> dict[str, int]:
 
 
 JOB = Job("collections", N_("checks promises to pay due, reminds collectors on their "
-                            "next-action date and tells the collections lead about "
-                            "accounts without action"), "0 7 * * mon-fri", run,
+                            "next-action date, tells the collections lead about "
+                            "accounts without action and points out disputes the ERP "
+                            "shows settled"), "0 7 * * mon-fri", run,
           keeps_holidays=True)

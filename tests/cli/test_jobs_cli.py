@@ -108,7 +108,8 @@ def test_jobs_list_before_anything_ran(cli):
         "report: posts the week's collection metrics with the aging and DSO charts to the "
         "finance channel (reports.post_to)",
         "collections: checks promises to pay due, reminds collectors on their next-action "
-        "date and tells the collections lead about accounts without action",
+        "date, tells the collections lead about accounts without action and points out "
+        "disputes the ERP shows settled",
         "meetings: reminds everyone invited before each meeting with the agenda as it "
         "stands, creates and invites the next occurrence of recurring meetings, and reminds "
         "task owners on the due date and organisers of overdue tasks",

@@ -548,3 +548,45 @@ def test_a_worklist_kept_open_resolves_the_dispute_still_open(world):
     view = world.slack.modal(COLLECTOR)
     assert [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"][1] == (
         f"Dispute over {second}, opened on Nov 29, 2026 by <@{COLLECTOR}>: wrong price")
+
+
+def test_a_dispute_whose_invoice_the_erp_settles_is_pointed_out_under_its_post(world):
+    # The dispute stayed open, aging, after the ERP showed its invoice paid; nobody was
+    # told, and its post's button had long scrolled away.
+    assign(world)
+    disputed = invoices(world)[1].invoice_id
+    assert fill(world, "Dispute", {"invoices": disputed, "reason": "short delivery",
+                                   "department": "logistics",
+                                   "owner": LOGISTICIAN}).body == ""
+    deliver(world)
+    [post] = world.emulator.channels[LOGISTICS_CHANNEL]
+    with Session(world.services.engine) as session:
+        session.execute(update(InvoiceRow).where(InvoiceRow.invoice_id == disputed)
+                        .values(open_amount=Decimal(0), status="paid"))
+        session.commit()
+    with time_machine.travel(NOW + timedelta(days=1), tick=True):
+        context = job_context(world.services.engine, world.services.config)
+        assert run_job(world.services.engine, JOB, context, "test").counts[
+            "disputes_settled"] == 1
+        assert "disputes_settled" not in run_job(world.services.engine, JOB, context,
+                                                 "test").counts
+        deliver(world)
+    reply = posts(world, LOGISTICS_CHANNEL)[-1]
+    said = (f"<@{LOGISTICIAN}> <@{COLLECTOR}>: :information_source: The ERP now shows "
+            f"{disputed} settled (paid, or credited), which *Fenwick Retail Group* (C0041) "
+            "disputed on Nov 29, 2026. If that ends the dispute, press *Resolve* and say how "
+            "it was settled; until then it stays open and its days count.")
+    assert (reply["thread_ts"], reply["text"]) == (post["ts"], said)
+    assert reply["blocks"][0]["text"]["text"] == said
+    # Resolved from the reply's own button, the post above is edited as from its own.
+    shown = Reply(LOGISTICS_CHANNEL, reply["text"], reply["blocks"], ephemeral=False,
+                  ts="1.000200")
+    world.slack.click(LOGISTICIAN, shown, "Resolve", wait=False)
+    assert world.slack.submit(LOGISTICIAN, world.slack.modal(LOGISTICIAN),
+                              {"outcome": "paid in full, cartons found"}).body == ""
+    with world.services.uow() as uow:
+        [resolved] = uow.collections.disputes(CUSTOMER)
+    assert (resolved.is_open, resolved.resolved_by) == (False, LOGISTICIAN)
+    assert [(actor, details) for action, actor, details in audit(world)
+            if action == "collections.dispute_settled"] == [
+        ("creditbot", {"dispute_id": resolved.id, "invoices": [disputed]})]

@@ -70,6 +70,11 @@ class Notices:
         self.calls.append(("dispute", (dispute.invoice_ids, channel)))
         self._post(outbox, "collections.dispute", channel or "U0LEAD0001")
 
+    def dispute_settled(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                        channel: str | None, collector: str | None, key: str) -> None:
+        self.calls.append(("settled", (dispute.id, channel, collector)))
+        self._post(outbox, "collections.dispute_settled", channel or "U0LEAD0001", key)
+
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                          channel: str | None, tell: Sequence[str] = (),
                          with_legal: bool = False, collected: bool = True) -> None:
@@ -737,6 +742,32 @@ def test_a_step_the_collector_sets_during_a_dispute_is_reminded(
     clock[0] = NOW + timedelta(days=2)
     assert CollectionsJob(day).run().nudged == 1
     assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", ("C2",))]
+
+
+def test_a_dispute_whose_invoices_the_erp_settles_is_pointed_out_once_not_closed(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices) -> None:
+    # It stayed open and aged on, unseen, after the ERP showed its invoice paid.
+    opened = day.dispute(MEI, "C1", ["I1", "I2"], "wrong price", "sales", "U0SALES001")
+    notices.calls.clear()
+    job = CollectionsJob(day)
+
+    def pay(invoice_id: str) -> None:
+        uow.receivables.invoices = [
+            replace(i, open_amount=usd(0), status=InvoiceStatus.PAID)
+            if i.invoice_id == invoice_id else i for i in uow.receivables.invoices]
+
+    pay("I1")
+    assert job.run().settled == 0  # I2 is still owed: there is a dispute still
+    pay("I2")
+    counts = job.run()
+    assert counts.settled == 1 and counts.as_dict()["disputes_settled"] == 1
+    assert notices.calls == [("settled", (opened.id, "C0SALES001", MEI.user_id))]
+    assert uow.audit.entries[-1].action == "collections.dispute_settled"
+    assert uow.audit.entries[-1].details == {"dispute_id": opened.id,
+                                             "invoices": ["I1", "I2"]}
+    # Once: the next run finds the message's key; the dispute is the resolver's to close.
+    assert job.run().settled == 0 and len(notices.calls) == 1
+    assert [d.is_open for d in uow.collections.disputes("C1")] == [True]
 
 
 def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
