@@ -52,6 +52,9 @@ class Subcommand:
     # Takes no words after it (a list of one's own): words after it are refused, not
     # ignored, since who typed `/credit tasks overdue` expected them to narrow the list.
     takes_nothing: bool = False
+    # Words that are no command but what this one does: `/credit promise …` is recorded
+    # with a button on `/credit collect`'s list, so that is where it points.
+    done_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -233,8 +236,13 @@ class Catalogue:
         """The subcommands (or aliases) ``word`` was most likely meant as: the ones it
         begins, ``col`` → ``collect``, ``催`` → ``催收``, ``meet`` → ``meeting`` and
         ``meetings`` (a word that begins more than ``SUGGESTED``, ``c``, guesses none),
-        else one that is close: ``histroy`` → ``history``."""
+        else one that is close: ``histroy`` → ``history``; or the one that does what
+        it names (``promise`` → ``collect``, ``Subcommand.done_by``)."""
         lowered = word.lower()
+        done_by = sorted({self.written_like(sub.name, word)
+                          for sub in self._subcommands.values() if lowered in sub.done_by})
+        if done_by:
+            return done_by
         begun: dict[int, str] = {}
         for name, sub in sorted(self._subcommands.items(), key=lambda item: len(item[0])):
             if lowered and name.startswith(lowered):

@@ -36,7 +36,9 @@ DAY_SUBCOMMANDS = (
                              "escalate to legal; a number shows that page, and the "
                              "collections lead names a collector (@maria) to see theirs"),
                "2", collect,
-               aliases=("催收",), shows=True),
+               aliases=("催收",), shows=True,
+               done_by=("promise", "promises", "dispute", "disputes", "escalate", "legal",
+                        "dunning", "承诺", "付款承诺", "争议", "法务", "升级")),
 )
 
 FEATURE = Feature(

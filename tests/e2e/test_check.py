@@ -139,6 +139,11 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
                   "`/credit collect`? Try `/credit help`."),
     ("/credit meet", "`/credit meet` is not something I know. Did you mean `/credit "
                      "meeting` or `/credit meetings`? Try `/credit help`."),
+    # What a button of the worklist does, typed as a command, points to the worklist.
+    ("/credit promise C1 500", "`/credit promise` is not something I know. Did you mean "
+                               "`/credit collect`? Try `/credit help`."),
+    ("/credit 争议 C1", "`/credit 争议` is not something I know. Did you mean `/credit 催收`? "
+                      "Try `/credit 帮助`."),
     # Without its argument, a subcommand's usage as typed: `/credit 分配` was answered
     # with the English form `/credit assign acme @maria`.
     ("/credit 分配", "`/credit 分配` needs a customer and a person: `/credit 分配 acme "
