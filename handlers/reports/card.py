@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import takewhile
 
 from slack_bolt import BoltContext
 
@@ -229,6 +230,25 @@ CEI_NOT_AVAILABLE = N_("CEI n/a: the receivables at the start plus an average mo
                        "fast), or credit notes outweigh the sales.")
 
 
+# Simple DSO counts the period's every day: months before the data began made a report
+# in its first weeks read 112 days of DSO with no invoice older than 19.
+SHORT_HISTORY = N_("Simple and Best Possible DSO count every day of the period, but nothing "
+                   "was sold or owed before {day}: until the history covers the period "
+                   "they read high (the count-back DSO does not).")
+
+
+def data_start(report: PortfolioReport) -> date | None:
+    """The first day with sales or receivables in the simple DSO's period, when months
+    at its start have neither (the data began after them); else None."""
+    empty = list(takewhile(lambda p: p.sales == 0 and p.ar == 0, report.trend))
+    if not empty:
+        return None
+    if len(empty) < len(report.trend):
+        return report.trend[len(empty)].period.start
+    # Only the month to date is left: a report on a month end has nothing at all.
+    return None if is_month_end(report.as_of) else report.as_of.replace(day=1)
+
+
 def below_zero(cei: Decimal | None) -> bool:
     return cei is not None and cei < 0
 
@@ -265,6 +285,8 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
         notes.append(tr._(CEI_NOT_AVAILABLE))
     if report.overdue_total > report.open_total:
         notes.append(tr._(OVERDUE_ABOVE_AR))
+    if (began := data_start(report)) is not None:
+        notes.append(tr._(SHORT_HISTORY, day=began))
     if not is_month_end(report.as_of):
         notes.append(tr.ngettext("Simple and Best Possible DSO: sales of that month and of "
                                  "the month to date, over their days.",

@@ -4,6 +4,7 @@ currency without a rate; and the charts it carries."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from domain.money import Money
 from domain.reports.metrics import CountBack, Metrics, Period, ProvisionLine
 from domain.reports.use_cases import Book, PortfolioReport, TrendPoint, week_of
 from handlers.i18n import translator
+from handlers.reports.card import report_card
 from handlers.reports.job import charts, summary_text
 
 D = Decimal
@@ -192,3 +194,29 @@ def test_a_cei_below_zero_says_how_it_comes_about() -> None:
     # A CEI at or above zero needs no such line.
     assert not any("below zero" in line for line in summary_text(report(), translator(
         "en-US")).splitlines())
+
+
+def test_a_history_shorter_than_the_period_is_said_beside_the_simple_dso() -> None:
+    # A report in the first weeks of data read "DSO (simple, 3 months): 112.0 days" with
+    # no invoice older than 19 days, and said nothing of why.
+    empty = [TrendPoint(Period(date(2026, m, 1), date(2026, m, 30)), D(0), D(0), D(0),
+                        CountBack(D(0), True)) for m in (9, 10)]
+    first = TrendPoint(Period(date(2026, 11, 1), date(2026, 11, 30)), D("5000"), D("4000"),
+                       D("3000"), CountBack(D("24"), True))
+    said = ("Simple and Best Possible DSO count every day of the period, but nothing was "
+            "sold or owed before {day}: until the history covers the period they read high "
+            "(the count-back DSO does not).")
+
+    def lines(*trend: TrendPoint, as_of: date = date(2026, 12, 7)) -> list[str]:
+        shown = replace(report(), trend=trend, as_of=as_of)
+        return summary_text(shown, translator("en-US")).splitlines()
+
+    assert lines(*empty, first)[3] == said.format(day="Nov 1, 2026")
+    # Nothing in any complete month: the data began in the month to date.
+    assert lines(*empty, replace(first, sales=D(0), ar=D(0)))[3] == said.format(
+        day="Dec 1, 2026")
+    assert not any(line.startswith("Simple and Best") for line in lines(first, *empty))
+    assert not any(line.startswith("Simple and Best") for line in lines(
+        *empty, replace(first, sales=D(0), ar=D(0)), as_of=date(2026, 11, 30)))
+    card = report_card(replace(report(), trend=(*empty, first)), "UTC", translator("en-US"))
+    assert said.format(day="Nov 1, 2026") in [e["text"] for e in card[1][-1]["elements"]]
