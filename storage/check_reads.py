@@ -352,7 +352,7 @@ class SqlCheckRead:
             error = error or problem
         finally:
             if broken:
-                self._raw.invalidate()
+                self._owner.pool._invalidate(self._raw, error)  # and its elders, as above
             self._raw.close()  # back to the pool (which ends any transaction), or away
         if isinstance(error, dbapi.OperationalError | dbapi.InterfaceError):
             # A timeout, a lost connection, a locked SQLite file: the database's state.
@@ -379,7 +379,10 @@ class SqlCheckRead:
                 raise
             with contextlib.suppress(dialect.loaded_dbapi.Error):
                 self._cursor.close()
-            self._raw.invalidate(error)
+            # Every connection made before this one died with it (a restarted server):
+            # the retry below took the next one from the pool, as dead, and the checks
+            # were refused for minutes, one pooled connection at a time.
+            self._owner.pool._invalidate(self._raw, error)
             self._raw.close()
             self._held = False
             self._connect()

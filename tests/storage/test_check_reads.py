@@ -3,6 +3,7 @@ repositories, and a data version that every committed import moves."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -254,6 +255,25 @@ def test_a_connection_that_died_in_the_pool_is_replaced_at_the_first_statement(e
     assert _version(reads) == version
     engine.dispose()  # lets go of the reads' connections too
     assert _version(reads) == version
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_after_a_restart_no_check_is_refused_for_the_other_dead_connections(engine):
+    # After a server restart the first check's retry took the pool's next connection,
+    # as dead: checks were refused for minutes, one pooled connection at a time.
+    from sqlalchemy import text
+
+    reads = SqlCheckReads(engine)
+    version = _version(reads)
+    with contextlib.ExitStack() as held:  # three connections in the reads' pool
+        for _ in range(3):
+            held.enter_context(reads()).version()
+    assert reads.pool.checkedin() == 3
+    with engine.connect() as conn:
+        conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    assert [_version(reads) for _ in range(4)] == [version] * 4
 
 
 def test_the_collector_is_the_open_assignments_with_its_status_and_none_once_it_closes(
