@@ -196,10 +196,12 @@ class WorkNotices(Protocol):
                        channel: str | None) -> None: ...
 
     def dispute_settled(self, outbox: Outbox, dispute: Dispute, customer: Customer,
-                        channel: str | None, collector: str | None, key: str) -> None:
-        """A reply under the dispute's post (in ``channel``, else to its owner): the ERP
-        shows its invoices settled; its owner and the account's ``collector`` are named,
-        with the Resolve button, keyed ``key``."""
+                        channel: str | None, collector: str | None, key: str) -> bool:
+        """The ERP shows the dispute's invoices settled: a reply under its post (in
+        ``channel``, naming its owner; else to the owner) and a direct message to the
+        account's ``collector``, each with the Resolve button, their keys starting with
+        ``key``. Whether this queued any (not when nobody can be told, or another run
+        queued them first)."""
         ...
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,

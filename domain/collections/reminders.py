@@ -36,6 +36,7 @@ from domain.collections.model import (
     Assignment,
     AssignmentStatus,
     CollectionChanged,
+    Dispute,
     Promise,
     PromiseState,
 )
@@ -89,7 +90,15 @@ def run_key(kind: str, person: str, covered: list[str]) -> str:
 
 
 def settled_key(dispute_id: int) -> str:
-    return f"collections.dispute_settled:{dispute_id}"
+    """The start of the keys of a settled dispute's messages (under its post, and to
+    the collector)."""
+    return f"collections.dispute_settled:{dispute_id}:"
+
+
+def _all_settled(uow: UnitOfWork, dispute: Dispute) -> bool:
+    """Whether none of the dispute's invoices is still owed in the latest import."""
+    owed = {i.invoice_id for i in uow.receivables.open_invoices([dispute.customer_id])}
+    return not owed.intersection(dispute.invoice_ids)
 
 
 def stale_key(customer_id: str, since: date) -> str:
@@ -135,11 +144,11 @@ class CollectionsJob:
         settled (paid, or credited to nothing open) that it may be closed: it stayed open
         and aged on, unseen, though nothing was left to dispute. Not closed here: how it
         was settled (paid in full, a credit note, written off) is the resolver's to
-        say. Once per dispute (the message's key)."""
+        say. Once per dispute: counted and audited by the run that queued its message."""
         with self.day.unit_of_work() as uow:
             candidates = [d for d in uow.collections.open_disputes()
-                          if uow.outbox.id_of(settled_key(d.id)) is None
-                          and set(d.invoice_ids) <= uow.receivables.settled(d.customer_id)]
+                          if not uow.outbox.keyed(settled_key(d.id))
+                          and _all_settled(uow, d)]
         told = 0
         now = self.day.clock()
         for dispute in candidates:
@@ -148,15 +157,16 @@ class CollectionsJob:
                 current = next((d for d in uow.collections.disputes(dispute.customer_id)
                                 if d.id == dispute.id and d.is_open), None)
                 customer = uow.customers.get(dispute.customer_id)
-                if current is None or customer is None \
-                        or uow.outbox.id_of(settled_key(dispute.id)) is not None:
+                if current is None or customer is None or not _all_settled(uow, current):
                     continue
                 assignment = uow.collections.open_assignment(dispute.customer_id)
-                self.day.notices.dispute_settled(
-                    uow.outbox, current, customer,
-                    self.day.channels.get(current.department or ""),
-                    assignment.collector if assignment is not None else None,
-                    settled_key(dispute.id))
+                collector = assignment.collector if assignment is not None else None
+                if not self.day.notices.dispute_settled(
+                        uow.outbox, current, customer,
+                        self.day.channels.get(current.department or ""),
+                        collector if collector and self._reads_credit(collector) else None,
+                        settled_key(dispute.id)):
+                    continue  # nobody to tell, or another run told them first
                 uow.audit.append(AuditEntry(now, SYSTEM, "collections.dispute_settled",
                                             dispute.customer_id, {
                                                 "dispute_id": dispute.id,

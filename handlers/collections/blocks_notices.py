@@ -125,28 +125,37 @@ class CollectionNotices(WorkNotices):
             dedup_key=f"collections.dispute:{dispute.id}"))
 
     def dispute_settled(self, outbox: Outbox, dispute: Dispute, customer: Customer,
-                        channel: str | None, collector: str | None, key: str) -> None:
-        to = channel or dispute.owner
-        if to is None:
-            return
-        tr = self.tr(to)
-        said = tr._(":information_source: The ERP now shows {invoices} settled (paid, or "
-                    "credited), which {customer} disputed on {day}. If that ends the "
-                    "dispute, press *Resolve* and say how it was settled; until then it "
-                    "stays open and its days count.",
-                    invoices=invoices_text(dispute.invoice_ids, tr),
-                    customer=account_label(customer, tr),
-                    day=dispute.opened_at.astimezone(self.zone).date())
-        named = [mention(person) for person in dict.fromkeys((dispute.owner, collector))
-                 if person]
-        if named:
-            said = tr._("{people}: {said}", people=" ".join(named), said=said)
+                        channel: str | None, collector: str | None, key: str) -> bool:
         value = DisputeValue(customer=customer.customer_id, dispute=dispute.id).encode()
-        outbox.add(OutgoingMessage(
-            channel=to, kind="collections.dispute_settled", text=clip(said, SECTION_TEXT),
-            blocks=[section(said), actions("dispute", button(tr._("Resolve"), RESOLVE,
-                                                             value))],
-            dedup_key=key, thread_of=outbox.id_of(f"collections.dispute:{dispute.id}")))
+        # The department's channel (or the owner) resolves it; the collector, who is
+        # seldom in that channel, waits on it to chase the account again.
+        post_to = channel or dispute.owner
+        told: list[tuple[str, str | None, str]] = []  # to, whom it names, its key
+        if post_to is not None:
+            told.append((post_to, dispute.owner if channel else None, f"{key}post"))
+        if collector is not None and collector != post_to:
+            told.append((collector, None, f"{key}{collector}"))
+        queued = False
+        for to, mentioned, dedup in told:
+            tr = self.tr(to)
+            said = tr._(":information_source: The ERP now shows {invoices} settled (paid, "
+                        "or credited), which {customer} disputed on {day}. If that ends "
+                        "the dispute, press *Resolve* and say how it was settled; until "
+                        "then it stays open and its days count.",
+                        invoices=invoices_text(dispute.invoice_ids, tr),
+                        customer=account_label(customer, tr),
+                        day=dispute.opened_at.astimezone(self.zone).date())
+            if mentioned:
+                said = tr._("{people}: {said}", people=mention(mentioned), said=said)
+            queued |= outbox.add_new(OutgoingMessage(
+                channel=to, kind="collections.dispute_settled",
+                text=clip(said, SECTION_TEXT),
+                blocks=[section(said), actions("dispute", button(tr._("Resolve"), RESOLVE,
+                                                                 value))],
+                dedup_key=dedup,
+                thread_of=outbox.id_of(f"collections.dispute:{dispute.id}")
+                if to == post_to else None)) is not None
+        return queued
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                          channel: str | None, tell: Sequence[str] = (),

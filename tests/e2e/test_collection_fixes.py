@@ -572,12 +572,14 @@ def test_a_dispute_whose_invoice_the_erp_settles_is_pointed_out_under_its_post(w
                                                  "test").counts
         deliver(world)
     reply = posts(world, LOGISTICS_CHANNEL)[-1]
-    said = (f"<@{LOGISTICIAN}> <@{COLLECTOR}>: :information_source: The ERP now shows "
-            f"{disputed} settled (paid, or credited), which *Fenwick Retail Group* (C0041) "
-            "disputed on Nov 29, 2026. If that ends the dispute, press *Resolve* and say how "
-            "it was settled; until then it stays open and its days count.")
-    assert (reply["thread_ts"], reply["text"]) == (post["ts"], said)
-    assert reply["blocks"][0]["text"]["text"] == said
+    said = (f":information_source: The ERP now shows {disputed} settled (paid, or "
+            "credited), which *Fenwick Retail Group* (C0041) disputed on Nov 29, 2026. If "
+            "that ends the dispute, press *Resolve* and say how it was settled; until then "
+            "it stays open and its days count.")
+    # Under the post, to its owner; the collector, seldom in that channel, by DM.
+    assert (reply["thread_ts"], reply["text"]) == (post["ts"], f"<@{LOGISTICIAN}>: {said}")
+    assert reply["blocks"][0]["text"]["text"] == f"<@{LOGISTICIAN}>: {said}"
+    assert dms(world, COLLECTOR)[-1] == said
     # Resolved from the reply's own button, the post above is edited as from its own.
     shown = Reply(LOGISTICS_CHANNEL, reply["text"], reply["blocks"], ephemeral=False,
                   ts="1.000200")

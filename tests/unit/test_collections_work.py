@@ -71,9 +71,12 @@ class Notices:
         self._post(outbox, "collections.dispute", channel or "U0LEAD0001")
 
     def dispute_settled(self, outbox: Outbox, dispute: Dispute, customer: Customer,
-                        channel: str | None, collector: str | None, key: str) -> None:
+                        channel: str | None, collector: str | None, key: str) -> bool:
         self.calls.append(("settled", (dispute.id, channel, collector)))
-        self._post(outbox, "collections.dispute_settled", channel or "U0LEAD0001", key)
+        to = channel or dispute.owner or collector
+        return to is not None and outbox.add_new(OutgoingMessage(
+            channel=to, kind="collections.dispute_settled", text="settled",
+            dedup_key=key + to)) is not None
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                          channel: str | None, tell: Sequence[str] = (),
@@ -768,6 +771,25 @@ def test_a_dispute_whose_invoices_the_erp_settles_is_pointed_out_once_not_closed
     # Once: the next run finds the message's key; the dispute is the resolver's to close.
     assert job.run().settled == 0 and len(notices.calls) == 1
     assert [d.is_open for d in uow.collections.disputes("C1")] == [True]
+
+
+def test_a_settled_dispute_nobody_can_be_told_of_is_neither_counted_nor_audited(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices) -> None:
+    # No department channel, no owner, no collector: it was counted and audited on every
+    # run, and nobody heard of it.
+    day = replace(day, channels={})
+    day.dispute(MEI, "C1", ["I2"], "wrong price", None, None)
+    uow.collections.save_assignment(replace(uow.collections.open_assignment("C1"),
+                                            status=AssignmentStatus.CLOSED, closed_at=NOW))
+    uow.receivables.invoices = [replace(i, open_amount=usd(0), status=InvoiceStatus.PAID)
+                                if i.invoice_id == "I2" else i
+                                for i in uow.receivables.invoices]
+    uow.commit()
+    audited = len(uow.audit.entries)
+    job = CollectionsJob(day)
+    assert [job.run().settled for _ in range(2)] == [0, 0]
+    assert len(uow.audit.entries) == audited and uow.outbox.messages[-1].kind != (
+        "collections.dispute_settled")
 
 
 def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
