@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as Overran
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -291,6 +292,13 @@ def _strings(obj: dict[str, Any], names: tuple[str, ...], where: str,
             raise Malformed(f"{where}{name} holds a control character")
 
 
+def _minute(epoch: object) -> str:
+    """Slack's Unix minute as a person reads it, in UTC as the leases' times are."""
+    if isinstance(epoch, int) and not isinstance(epoch, bool) and 0 < epoch < 2**33:
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "an unknown time"
+
+
 def check_shape(payload: dict[str, Any]) -> None:
     """Raises Malformed unless the payload has the shape Slack gives what web.py, the
     delivery claim and Bolt's routing read."""
@@ -327,7 +335,8 @@ def check_shape(payload: dict[str, Any]) -> None:
             _strings(event, ("user",), "event.")
         elif isinstance(event.get("user"), dict):
             # Bolt takes the context's user id from it: a list there broke every lookup.
-            _strings(event["user"], ("id", "locale", "tz"), "event.user.")
+            # A bot user's tz is null; its locale may be too.
+            _strings(event["user"], ("id", "locale", "tz"), "event.user.", null=True)
             if not isinstance(event["user"].get("id"), str):
                 raise Malformed("event.user has no id")
         if not isinstance(event.get("type"), str):
@@ -535,7 +544,7 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
             log.warning("Slack dropped this app's events for the minute starting at %s "
                         "(over 30,000 an hour): alerts are not driven by events, but a "
                         "language change or a Home tab opened then was missed",
-                        request.body.get("minute_rate_limited", "?"))
+                        _minute(request.body.get("minute_rate_limited")))
             start_response("200 OK", [("Content-Length", "0")])
             return [b""]
         key = delivery_key(request.body, body)

@@ -232,6 +232,9 @@ SIGNED_BUT_MISSHAPEN = {
     "a user_change whose user's id is a list": (
         event_body({"type": "user_change", "user": {"id": [SALES], "locale": "zh-CN"}}),
         JSON, "event.user.id is a list, not a string"),
+    "a user_change whose user's id is null": (
+        event_body({"type": "user_change", "user": {"id": None, "tz": None}}), JSON,
+        "event.user has no id"),
     "a user_change whose user has no id": (
         event_body({"type": "user_change", "user": {"locale": "zh-CN"}}), JSON,
         "event.user has no id"),
@@ -779,6 +782,17 @@ def test_an_event_or_a_command_no_listener_takes_is_acknowledged_in_one_line(wor
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_bot_users_change_with_no_time_zone_is_taken(world, caplog):
+    # Slack sends user_change for bots too, whose tz is null: refused as malformed.
+    caplog.set_level(logging.INFO)
+    answer = post(world.url, event_body({
+        "type": "user_change", "user": {"id": "U0BOT00001", "is_bot": True, "tz": None,
+                                        "locale": None, "tz_offset": -28800}}), JSON)
+    assert (answer.status, answer.body) == (200, "")
+    assert not [r for r in caplog.records if r.getMessage().startswith("refused")]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_slacks_notice_of_rate_limited_events_is_acknowledged_and_logged(world, caplog):
     # Slack posts it to the Request URL; Bolt answered 404 ("unhandled request").
     caplog.set_level(logging.INFO)
@@ -790,7 +804,8 @@ def test_slacks_notice_of_rate_limited_events_is_acknowledged_and_logged(world, 
     assert world.emulator.calls == [] and rows(world, "processed_requests") == 0
     assert [(r.levelno, r.getMessage()) for r in caplog.records
             if r.levelno >= logging.INFO] == [(logging.WARNING, (
-                "Slack dropped this app's events for the minute starting at 1780000000 "
+                "Slack dropped this app's events for the minute starting at 2026-05-28 "
+                "20:26 UTC "
                 "(over 30,000 an hour): alerts are not driven by events, but a language "
                 "change or a Home tab opened then was missed"))]
 
