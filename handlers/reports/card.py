@@ -245,8 +245,17 @@ def data_start(report: PortfolioReport) -> date | None:
         return None
     if len(empty) < len(report.trend):
         return report.trend[len(empty)].period.start
-    # Only the month to date is left: a report on a month end has nothing at all.
-    return None if is_month_end(report.as_of) else report.as_of.replace(day=1)
+    # Only the month to date is left; nothing in it either (nothing imported yet, a
+    # report on a month end): every DSO reads n/a, none high.
+    m = report.portfolio.metrics
+    has_data = not is_month_end(report.as_of) and bool(m.sales or m.ar)
+    return report.as_of.replace(day=1) if has_data else None
+
+
+def cei_unexplained(m: Metrics) -> bool:
+    """A CEI of n/a on a book with something in it: its causes are said under it (a book
+    with nothing owed nor sold, nothing imported yet, says its own n/a)."""
+    return m.cei is None and bool(m.ar or m.sales)
 
 
 def below_zero(cei: Decimal | None) -> bool:
@@ -277,11 +286,8 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
                          report.months, **cei_months(report))]
     if any(below_zero(book.metrics.cei) for book in (report.portfolio, *report.collectors)):
         notes.append(tr._(CEI_BELOW_ZERO))
-    # A collector's n/a too (it came with no reason when the portfolio's had a figure);
-    # not a lead's line with nothing in it, whose n/a says itself.
-    if report.portfolio.metrics.cei is None or any(
-            book.metrics.cei is None and (book.metrics.ar or book.metrics.sales)
-            for book in report.collectors):
+    # A collector's n/a too (it came with no reason when the portfolio's had a figure).
+    if any(cei_unexplained(book.metrics) for book in (report.portfolio, *report.collectors)):
         notes.append(tr._(CEI_NOT_AVAILABLE))
     if report.overdue_total > report.open_total:
         notes.append(tr._(OVERDUE_ABOVE_AR))

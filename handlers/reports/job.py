@@ -34,6 +34,7 @@ from handlers.reports.card import (
     add_as_shown,
     below_zero,
     cei_months,
+    cei_unexplained,
     data_start,
     days_text,
     left_out_text,
@@ -78,7 +79,7 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
         *([tr._(SHORT_HISTORY, day=began)] if (began := data_start(report)) else []),
         tr._(CEI_LINE, cei=percent(metrics.cei, tr), **cei_months(report)),
         *([tr._(CEI_BELOW_ZERO)] if below_zero(metrics.cei) else []),
-        *([tr._(CEI_NOT_AVAILABLE)] if metrics.cei is None else []),
+        *([tr._(CEI_NOT_AVAILABLE)] if cei_unexplained(metrics) else []),
         # As the report card shows them: its provision matrix's lines added up.
         tr._(OPEN_LINE, open=Money(report.open_total, report.currency),
              overdue=Money(report.overdue_total, report.currency),

@@ -215,8 +215,17 @@ def test_a_history_shorter_than_the_period_is_said_beside_the_simple_dso() -> No
     # Nothing in any complete month: the data began in the month to date.
     assert lines(*empty, replace(first, sales=D(0), ar=D(0)))[3] == said.format(
         day="Dec 1, 2026")
-    assert not any(line.startswith("Simple and Best") for line in lines(first, *empty))
-    assert not any(line.startswith("Simple and Best") for line in lines(
+    assert not any(line.startswith(said[:40]) for line in lines(first, *empty))
+    assert not any(line.startswith(said[:40]) for line in lines(
         *empty, replace(first, sales=D(0), ar=D(0)), as_of=date(2026, 11, 30)))
+    # Nothing imported at all: every figure reads n/a, none high, and CEI's n/a needs no
+    # list of causes that do not apply.
+    nothing = Metrics(D(0), D(0), D(0), CountBack(D(0), True), None, None, None, None)
+    bare = replace(report(), trend=(*empty, replace(first, sales=D(0), ar=D(0))),
+                   portfolio=Book(None, nothing))
+    assert not any(line.startswith((said[:40], "CEI n/a")) for line in
+                   summary_text(bare, translator("en-US")).splitlines())
+    assert not any(e["text"].startswith((said[:40], "CEI n/a")) for e in report_card(
+        bare, "UTC", translator("en-US"))[1][-1]["elements"])
     card = report_card(replace(report(), trend=(*empty, first)), "UTC", translator("en-US"))
     assert said.format(day="Nov 1, 2026") in [e["text"] for e in card[1][-1]["elements"]]
