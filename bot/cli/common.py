@@ -199,6 +199,11 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL",
         url = make_url(normalise_url(raw))
         written = url_shown(url)
     except (ArgumentError, ValueError):
+        if raw.strip()[:1] in "\"'" and raw.strip():
+            # Docker's --env-file and systemd's Environment= keep quotes in the value.
+            return (f"{name} {shown(_hide_password(raw.strip()))} begins with a quote, "
+                    "which is part of the value where it was set (Docker's --env-file "
+                    "keeps quotes): write it without quotes")
         if _a_path(raw.strip()):
             # A file's path (nothing in it to hide): the URL that names it.
             path = os.path.abspath(raw.strip())

@@ -391,6 +391,12 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
      # ("" counts as not set: test_an_empty_variable_counts_as_not_set)
      ("DATABASE_URL", "postgresql://app:secret@db:five/credit",
       f'DATABASE_URL "postgresql://***@db:five/credit" is not a database URL: {_FORMS}'),
+     # Quotes kept in the value (Docker's --env-file): "not a database URL" alone left
+     # the operator guessing, as the Slack secrets' message does not.
+     ("DATABASE_URL", '"postgresql://app:Secret1@db.example.com/credit"',
+      'DATABASE_URL "\\"postgresql://***@db.example.com/credit\\"" begins with a quote, '
+      "which is part of the value where it was set (Docker's --env-file keeps quotes): "
+      "write it without quotes"),
      # An SQLite file without its slashes: nothing to hide, and the URL to write.
      ("DATABASE_URL", "sqlite:/srv/creditbot.db",
       'DATABASE_URL "sqlite:/srv/creditbot.db" is not a database URL: an SQLite file is '
