@@ -17,10 +17,26 @@ from domain.text import shown_controls
 FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
+# slack_sdk's debug lines of a call write its request's and its answer's bodies: every
+# message's credit figures, people's reasons, customers' names, in the journal of whoever
+# turned DEBUG on to follow a delivery. Its method and status are kept.
+_SLACK_CALL = ("Sending a request - url:", "Received the following response -")
+_SLACK_BODIES = (", query_params:", ", headers:")
+
+
+def _without_body(message: str) -> str:
+    if not message.startswith(_SLACK_CALL):
+        return message
+    cut = min((at for at in (message.find(marker) for marker in _SLACK_BODIES) if at >= 0),
+              default=len(message))
+    return message[:cut] + " (its body left out of the log)"
+
+
 class OneLineFormatter(logging.Formatter):
     """Writes each control character of a message as its code (a newline as ``\\x0a``, a
     NUL or an escape sequence alike); a traceback keeps its own line breaks, but not the
-    controls inside its lines (an exception's text can quote a value too)."""
+    controls inside its lines (an exception's text can quote a value too). A Slack call
+    logged by slack_sdk is written without its bodies."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         if datefmt is not None:
@@ -29,7 +45,7 @@ class OneLineFormatter(logging.Formatter):
         return moment.isoformat(sep=" ", timespec="milliseconds")
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = shown_controls(record.message)
+        record.message = shown_controls(_without_body(record.message))
         return super().formatMessage(record)
 
     def formatException(self, ei: logging._SysExcInfoType) -> str:

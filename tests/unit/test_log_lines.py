@@ -67,3 +67,28 @@ def test_serve_logs_through_the_one_line_formatter(bare_root):
         + re.escape(f"[{os.getpid()}] creditbot.errors: No customer matches “zzq\\x0a"
                     "2026-12-04 12:00:00,000 ERROR creditbot.web: FORGED-1\\x0d\\x1b[2J"
                     "\\x00”"), line), line
+
+
+def test_at_debug_a_slack_call_is_logged_without_its_bodies(bare_root):
+    # CREDITBOT_LOG_LEVEL=DEBUG wrote each message's body (limits, exposure, reasons) and
+    # Slack's answer with it into the journal, from the sender's client and Bolt's alike.
+    from slack_sdk import WebClient
+
+    from bot.sandbox.emulator import SlackEmulator
+    from handlers.delivery.sender import delivery_client
+
+    configure_logging("DEBUG")
+    stream = io.StringIO()
+    bare_root.handlers[0].setStream(stream)
+    with SlackEmulator(token="xoxb-test") as emulator:
+        for client in (delivery_client("xoxb-test", emulator.api_url),
+                       WebClient(token="xoxb-test", base_url=emulator.api_url)):
+            client.chat_postMessage(channel="C0CREDIT01", text="*Exposure*\n$22,420.81 Acme")
+    logged = stream.getvalue()
+    assert "22,420.81" not in logged and "Acme" not in logged
+    calls = [line.partition(": ")[2] for line in logged.splitlines()
+             if "Sending a request" in line or "Received the following" in line]
+    assert calls == [
+        f"Sending a request - url: {emulator.api_url}chat.postMessage (its body left out of "
+        "the log)",
+        "Received the following response - status: 200 (its body left out of the log)"] * 2
