@@ -122,8 +122,12 @@ class StallGuard:
             self.cut -= 1
             log.warning("could not cut off a stalled PostgreSQL connection: %s", problem)
             return
+        # Indistinguishable from here: a dead server and a live one whose statement waits
+        # on a lock (a psql session's LOCK TABLE) both stay silent.
         log.warning("PostgreSQL did not answer within %.0f s: its connection was cut off "
-                    "(the server or its network is stuck)", given)
+                    "(the server or its network is stuck, or a lock another session holds "
+                    "kept the statement waiting: pg_blocking_pids() in pg_stat_activity "
+                    "names it)", given)
 
 
 class _NoGuard:
