@@ -59,9 +59,11 @@ _HELD_IDS_BY = _HELD_IDS.where(_K.c.order_date <= bindparam("day"))
 # The customer's references (an index-only read of ix_order_checks_customer_reference),
 # compared in Python (``reference_key``): case is folded the same on both databases and
 # in every script (SQLite's lower() folds ASCII only).
+# A withdrawn order's reference is free again: the rep places the order as it should
+# have been, under its own PO number.
 _REFERENCES = select(_K.c.id, _K.c.reference).where(
     _K.c.customer_id == bindparam("customer"), _K.c.source == OrderSource.SLACK.value,
-    _K.c.reference.is_not(None)).order_by(_K.c.id)
+    _K.c.reference.is_not(None), _K.c.state != OrderState.WITHDRAWN.value).order_by(_K.c.id)
 _BY_ROW = select(_K).where(_K.c.id == bindparam("row_id"))
 _HELD_OF = select(_K).where(_K.c.state == OrderState.HELD.value,
                             _K.c.customer_id.in_(bindparam("ids", expanding=True)))

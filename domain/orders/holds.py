@@ -61,13 +61,13 @@ def _dated_after(counted: Sequence[Order], day: date, order_id: str) -> list[Mon
 
 def _erp_copy(uow: UnitOfWork, hold: OrderCheck) -> Order | None:
     """The ERP's order a hold is about: an ERP order's own, or the copy the ERP exported
-    of a rep's order (``_in_erp_as``)."""
+    of a rep's order (``in_erp_as``)."""
     if hold.source is OrderSource.ERP:
         return uow.orders.erp_order(hold.order_id)
-    return _in_erp_as(uow, hold)
+    return in_erp_as(uow, hold)
 
 
-def _in_erp_as(uow: UnitOfWork, placed: OrderCheck) -> Order | None:
+def in_erp_as(uow: UnitOfWork, placed: OrderCheck) -> Order | None:
     """The ERP's order a rep's order placed in creditbot has become: the customer's ERP
     order whose id is the reference she typed (the ERP exported it under it)."""
     if placed.source is not OrderSource.SLACK or not placed.reference:

@@ -57,6 +57,9 @@ class OrderState(StrEnum):
     # Held, and its release request rejected: it does not ship, and no longer holds the
     # customer's later orders (else one rejection would hold every order after it).
     REFUSED = "refused"
+    # Taken back by the rep who placed it (a mistyped amount, a customer's cancellation):
+    # it does not ship, counts in no exposure and holds no later order.
+    WITHDRAWN = "withdrawn"
 
 
 class Rule(StrEnum):
@@ -247,4 +250,14 @@ NOT_HELD = {
                             "there is nothing to release."),
     OrderState.REFUSED: N_("Order {order} was refused when its release was rejected: it "
                            "will not ship. Place it as a new order if it should."),
+    OrderState.WITHDRAWN: N_("Order {order} was withdrawn by the rep who placed it: it "
+                             "will not ship. Place it as a new order if it should."),
+}
+# Why an order cannot be withdrawn (any more): refused or withdrawn, it counts nowhere.
+NOT_WITHDRAWABLE = {
+    OrderState.REFUSED: N_("Order {order} was refused when its release was rejected: it "
+                           "will not ship and counts nowhere, so there is nothing to "
+                           "withdraw."),
+    OrderState.WITHDRAWN: N_("Order {order} is withdrawn already: it will not ship and "
+                             "counts nowhere."),
 }

@@ -102,6 +102,8 @@ class OrderHappened(StrEnum):
     PASSED_NOW = "passed_now"
     # Released because an order-release request was approved.
     APPROVED = "approved"
+    # Held, and withdrawn by the rep who placed it: told to whoever heard of the hold.
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)

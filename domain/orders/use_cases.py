@@ -13,7 +13,7 @@ app.yaml turns this off). The ERP's customer export has no hold flag to read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.access import Member
 from domain.amount_text import has_sign, read_amount
@@ -33,14 +33,16 @@ from domain.orders.context import (
     order_details,
 )
 from domain.orders.dates import date_in
-from domain.orders.holds import HoldReview
+from domain.orders.holds import HoldReview, in_erp_as
 from domain.orders.model import (
     NOT_HELD,
+    NOT_WITHDRAWABLE,
     OrderCheck,
     OrderSource,
     OrderState,
     looks_like_our_id,
 )
+from domain.orders.ports import OrderChange, OrderHappened
 from domain.orders.typed import NoCustomer
 from domain.ports import UnitOfWork
 from domain.refs import CustomerRef
@@ -200,6 +202,59 @@ class OrderChecks(HoldReview):
                 self._held(uow, stored, customer, actor.user_id, now)
             uow.commit()
         return OrderAnswer(customer, verdict, stored)
+
+    def withdraw(self, actor: Member, customer_id: str, order_id: str) -> OrderCheck:
+        """Takes back an order ``actor`` placed in creditbot (a mistyped amount, an order
+        the customer cancelled): it no longer counts in the exposure nor holds the
+        customer's later orders, which are checked again. Refused while its release is
+        asked for (the request is cancelled first, by its requester). Audited
+        ``orders.withdrawn``."""
+        self._require(actor, "orders.withdraw_refused", customer_id)
+        now = self.clock()
+        with self.write_gate, self.unit_of_work() as uow:
+            uow.begin_write()
+            uow.orders.lock_customer(customer_id)
+            order = self.named(uow, customer_id, order_id)
+            if order is None or order.source is not OrderSource.SLACK:
+                raise OrderRefused(N_("No order {order} was placed in creditbot for this "
+                                      "customer: nothing was withdrawn."), order=order_id)
+            if order.checked_by != actor.user_id:
+                raise OrderRefused(N_("Order {order} was placed by <@{who}>: only they can "
+                                      "withdraw it."), order=order.order_id,
+                                   who=order.checked_by)
+            if order.state in NOT_WITHDRAWABLE:
+                raise OrderRefused(NOT_WITHDRAWABLE[order.state], order=order.order_id)
+            erp = in_erp_as(uow, order)
+            if erp is not None:
+                # The ERP's copy counts and ships whatever creditbot's says.
+                raise OrderRefused(N_("Order {order} is in the ERP now, as its order "
+                                      "{erp}: cancel it there; creditbot follows the ERP's "
+                                      "orders as they are imported."),
+                                   order=order.order_id, erp=erp.order_id)
+            pending = uow.credit_requests.find_open(release_key(customer_id, order.order_id))
+            if pending is not None:
+                # Its approvers would decide a release of an order that no longer is.
+                raise OrderRefused(N_("The release of order {order} is asked for in request "
+                                      "#{request}: cancel the request first (`{requests}` "
+                                      "lists it), then withdraw the order."),
+                                   order=order.order_id, request=pending.id,
+                                   requests=CommandName("requests"))
+            withdrawn = uow.orders.save(replace(
+                order, state=OrderState.WITHDRAWN, released_at=now,
+                released_by=actor.user_id, release_note="withdrawn"))
+            uow.audit.append(AuditEntry(now, actor.user_id, "orders.withdrawn", customer_id,
+                                        order_details(withdrawn)))
+            customer = uow.customers.get(customer_id)
+            told = tuple(p for p in self.told(customer) if p != actor.user_id) \
+                if customer is not None and order.is_held else ()
+            if told:  # the owner heard of the hold, and would chase its release
+                self.notices.queue(uow.outbox, OrderChange(
+                    OrderHappened.WITHDRAWN, withdrawn, told,
+                    self._in_limit(uow, withdrawn.amount, customer)))
+            # What it took of the headroom, or its hold, may have held later orders.
+            self.recheck_in(uow, [customer_id], now)
+            uow.commit()
+        return withdrawn
 
     def mine(self, actor: Member, limit: int = 20) -> list[PlacedOrder]:
         """The orders ``actor`` placed in Slack, newest first, each with its open release

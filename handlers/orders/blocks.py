@@ -11,12 +11,13 @@ from domain.orders.model import Failure, OrderCheck, OrderSource, Rule, Verdict
 from domain.text import map_texts
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
-from handlers.orders.payloads import REQUEST_RELEASE, ReleaseValue
+from handlers.orders.payloads import REQUEST_RELEASE, WITHDRAW, ReleaseValue
 from handlers.render import (
     Block,
     Message,
     actions,
     button,
+    confirmed,
     erp_text,
     mention,
     message,
@@ -112,6 +113,8 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
                                 left=tr.money(verdict.contract_left),
                                 limit=tr.money(verdict.contract_limit))
         blocks = [section(head + "\n" + body)]
+        if check is not None:  # a typed mistake is taken back here, not by the credit team
+            blocks.append(actions(f"orders_withdraw_{check.id}", withdraw_button(check, tr)))
         return message(head, blocks)
     if order is not None and check is not None and customer.owner_slack_id not in (
             None, check.checked_by):
@@ -132,7 +135,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
         blocks.append(section(tr._("To ship it anyway, ask for a release: the approvers "
                                    "its amount calls for decide, and the answer to your "
                                    "request names them.")))
-        blocks.append(release_button(check, tr))
+        blocks.append(release_button(check, tr, withdraw=True))
     return message(head, blocks)
 
 
@@ -156,12 +159,48 @@ def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
                   release_button(check, tr)]
 
 
-def release_button(check: OrderCheck, tr: Translator) -> Block:
+def release_button(check: OrderCheck, tr: Translator, *, withdraw: bool = False) -> Block:
+    """*Request release* (and, for its placer, ``withdraw``: *Withdraw order*)."""
+    value = ReleaseValue(order=check.order_id[:64], customer=check.customer_id[:64]).encode()
+    buttons = [button(tr._("Request release"), REQUEST_RELEASE, value)]
+    if withdraw:
+        buttons.append(withdraw_button(check, tr, value))
     # The order's own block id: Slack refuses a message whose block ids repeat, and a
     # list of orders holds several of these.
-    return actions(f"orders_release_{check.id}", button(
-        tr._("Request release"), REQUEST_RELEASE,
-        ReleaseValue(order=check.order_id[:64], customer=check.customer_id[:64]).encode()))
+    return actions(f"orders_release_{check.id}", *buttons)
+
+
+def withdraw_button(check: OrderCheck, tr: Translator, value: str | None = None) -> Block:
+    order = order_label(check.order_id, check.reference, tr)
+    return confirmed(
+        button(tr._("Withdraw order"), WITHDRAW, value or ReleaseValue(
+            order=check.order_id[:64], customer=check.customer_id[:64]).encode()),
+        tr._("Withdraw the order?"),
+        tr._("Order {order} of {amount} will not ship, and no longer counts in the "
+             "customer's exposure nor holds its later orders. Place it again as a new "
+             "order if it should ship.", order=order, amount=tr.money(check.amount)),
+        tr._("Withdraw"), tr._("Keep it"))
+
+
+def withdrawn_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None) -> str:
+    """The owner's note: the hold they heard of is gone, by the rep's hand."""
+    return tr._(":leftwards_arrow_with_hook: Order {order} of {amount} for {customer}, "
+                "held until now, was withdrawn by {rep}, who placed it: it will not ship.",
+                order=order_label(check.order_id, check.reference, tr),
+                amount=order_amount(check.amount, in_limit, tr),
+                customer=customer_name(tr, check.customer_name, check.customer_id,
+                                       check.customer_name_local),
+                rep=mention(check.checked_by))
+
+
+def withdrawn_text(check: OrderCheck, tr: Translator) -> str:
+    return tr._(":leftwards_arrow_with_hook: Order {order} of {amount} for {customer} is "
+                "withdrawn: it will not ship, and no longer counts in the customer's "
+                "exposure nor holds its later orders.",
+                order=order_label(check.order_id, check.reference, tr),
+                amount=tr.money(check.amount),
+                customer=customer_name(tr, check.customer_name, check.customer_id,
+                                       check.customer_name_local))
 
 
 def released_note(check: OrderCheck, tr: Translator, *, approved: bool,

@@ -10,6 +10,7 @@ from slack_bolt import BoltContext
 from domain.amounts import AmountError
 from domain.errors import CustomerLookupError, DomainError
 from domain.orders.context import OrderRefused
+from domain.orders.model import OrderState
 from domain.orders.typed import (
     NoCustomer,
     TwoAmounts,
@@ -32,10 +33,16 @@ from handlers.customer_hint import (
 from handlers.deps import Deps
 from handlers.errors import explain, retyped
 from handlers.i18n import N_
-from handlers.orders.blocks import customer_name, release_button, verdict_message
+from handlers.orders.blocks import (
+    customer_name,
+    release_button,
+    verdict_message,
+    withdraw_button,
+    withdrawn_text,
+)
 from handlers.orders.payloads import ReleaseValue
 from handlers.payloads import opened_in
-from handlers.render import Message, erp_text, message, section
+from handlers.render import Message, actions, erp_text, message, section
 
 NUMBER_IN_THE_NAME = N_("“{words}” begins the name of {customer}: put the name in quotes, "
                         "e.g. `{command} \"{customer}\" 120k`.")
@@ -91,11 +98,18 @@ def order(context: BoltContext, text: str) -> Message:
         raise which_customer(unclear, context["catalogue"].typed_name(context, "order"),
                              own_line(typed_after, "120k")) from None
     except RepeatedOrder as repeated:
-        if not repeated.placed.is_held or repeated.release_request is not None:
+        placed, tr = repeated.placed, context["tr"]
+        # Retyped by the rep who placed it, to mend a mistyped amount: withdrawn, its
+        # reference is free for the order as it should be.
+        mine = placed.checked_by == context["member"].user_id
+        counts = placed.state in (OrderState.PASSED, OrderState.RELEASED)
+        if repeated.release_request is not None or not (placed.is_held or (mine and counts)):
             raise
         # Retyped for a held order: the way on is its release, one press away.
-        said = explain(repeated, context["tr"])
-        return message(said, [section(said), release_button(repeated.placed, context["tr"])])
+        said = explain(repeated, tr)
+        buttons = (release_button(placed, tr, withdraw=mine) if placed.is_held else
+                   actions(f"orders_withdraw_{placed.id}", withdraw_button(placed, tr)))
+        return message(said, [section(said), buttons])
     return verdict_message(answer.customer, answer.verdict, context["tr"], answer.check)
 
 
@@ -166,3 +180,18 @@ def on_request_release(body: dict[str, Any], context: BoltContext) -> None:
                         shown=customer_name(tr, named.name, named.customer_id, named.name_local),
                         order=pressed.order, typed=form_word(context))
     open_modal(context, str(body.get("trigger_id") or ""), view)
+
+
+def on_withdraw(body: dict[str, Any], context: BoltContext) -> None:
+    """*Withdraw order* (after Slack's own confirmation): the order taken back, said to
+    the rep alone; a refusal says why (placed by someone else, its release asked for)."""
+    pressed: ReleaseValue = context["payload"]
+    deps: Deps = context["deps"]
+    tr = context["tr"]
+    try:
+        withdrawn = deps.orders.withdraw(context["member"], pressed.customer, pressed.order)
+    except DomainError as refused:
+        context["reply"](explain(refused, tr))
+        return
+    said = withdrawn_text(withdrawn, tr)
+    context["reply"](said, [section(said)])

@@ -1,6 +1,6 @@
 """``/credit orders``: the orders I placed in creditbot, newest first, each as it stands
-(OK to ship, held, released, refused), a held one with its release request or its
-*Request release* button."""
+(OK to ship, held, released, refused, withdrawn), a held one with its release request or
+its *Request release* button, and each that still counts with *Withdraw order*."""
 
 from __future__ import annotations
 
@@ -11,8 +11,22 @@ from domain.orders.use_cases import PlacedOrder
 from handlers.deps import Deps
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
-from handlers.orders.blocks import customer_name, order_amount, release_button
-from handlers.render import MESSAGE_BUDGET, Block, Message, context, message, section, size
+from handlers.orders.blocks import (
+    customer_name,
+    order_amount,
+    release_button,
+    withdraw_button,
+)
+from handlers.render import (
+    MESSAGE_BUDGET,
+    Block,
+    Message,
+    actions,
+    context,
+    message,
+    section,
+    size,
+)
 
 SHOWN = 20
 # Room kept for the note saying how many are shown.
@@ -22,6 +36,7 @@ _STATES = {
     OrderState.HELD: N_("held: not to ship until released"),
     OrderState.RELEASED: N_("released"),
     OrderState.REFUSED: N_("refused: its release was rejected, it will not ship"),
+    OrderState.WITHDRAWN: N_("withdrawn by you: it will not ship"),
 }
 
 
@@ -47,7 +62,10 @@ def render(placed: list[PlacedOrder], tr: Translator, command: str = "/credit or
     for order in placed[:SHOWN]:
         these = [section(order_line(order, tr))]
         if order.check.is_held and order.release_request is None:
-            these.append(release_button(order.check, tr))
+            these.append(release_button(order.check, tr, withdraw=True))
+        elif order.check.state in (OrderState.PASSED, OrderState.RELEASED):
+            these.append(actions(f"orders_withdraw_{order.check.id}",
+                                 withdraw_button(order.check, tr)))
         # Whole orders within Slack's size (twenty long references of & weigh more).
         if size(blocks + these) > MESSAGE_BUDGET - NOTE_ROOM:
             break

@@ -12,7 +12,8 @@ from domain.orders.ports import OrderChange, OrderHappened
 from domain.people import is_user_id
 from domain.ports import Outbox
 from handlers.i18n import translator
-from handlers.orders.blocks import held_note, released_note
+from handlers.orders.blocks import held_note, released_note, withdrawn_note
+from handlers.render import section
 
 NOTE = "orders.note"
 
@@ -29,6 +30,9 @@ class OrderNotices:
             tr = translator(self.locale_of(person))
             if change.happened is OrderHappened.HELD:
                 text, blocks = held_note(check, tr, change.in_limit)
+            elif change.happened is OrderHappened.WITHDRAWN:
+                text = withdrawn_note(check, tr, change.in_limit)
+                blocks = [section(text)]
             else:
                 text, blocks = released_note(
                     check, tr, approved=change.happened is OrderHappened.APPROVED,

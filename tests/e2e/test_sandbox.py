@@ -239,12 +239,12 @@ def test_buttons_number_on_from_the_answer_and_stay_with_whom_they_were_sent_to(
     """The owner's note of a held order took number 1 from the rep's own answer, so the
     rep pressed the owner's button; a Cancel beside a request was not drawn at all."""
     out = _printed(monkeypatch, tmp_path,
-                   ":as U01SALESAMY\n:in sales\n/credit order lakeside 10k\n2\n1\n:cancel\n"
+                   ":as U01SALESAMY\n:in sales\n/credit order lakeside 10k\n3\n1\n:cancel\n"
                    "/credit request acme packaging +100k Q1 stock\n/credit requests\n1\n")
     answer = out[out.index("U01SALESAMY in #sales> /credit order"):]
-    assert " 1  Request release" in answer
+    assert " 1  Request release    2  Withdraw order" in answer
     note = answer[answer.index("creditbot sent a direct message to @U01SALESBEN"):]
-    assert " 2  Request release" in note
+    assert " 3  Request release" in note
     assert ("“Request release” is in a direct message to @U01SALESBEN: only they can press "
             "it. Type :as U01SALESBEN first.") in out
     form = out[out.index("U01SALESAMY in #sales> 1\n"):]

@@ -456,7 +456,7 @@ def test_a_form_filed_from_a_direct_message_is_confirmed_there(monkeypatch, cloc
     out = _run(monkeypatch, tmp_path, """:as U01SALESAMY
 /credit order lakeside 10k PO-1
 :as U01SALESBEN
-2
+3
 reason: customer pays friday
 :submit
 """)

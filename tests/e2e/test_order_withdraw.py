@@ -1,0 +1,126 @@
+"""A rep takes back an order they placed (a mistyped amount): *Withdraw order* on the
+answer, on `/credit orders` and on the answer to the order retyped. Signed HTTP -> bot
+-> use case -> emulator, on SQLite and PostgreSQL. A mistyped held order could not be
+taken back at all: it held every later order of the customer until a credit manager
+rejected a release asked for only to be rejected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import ROOT
+from tests.e2e.conftest import SALES, SALES_CHANNEL
+from tests.e2e.test_orders import (
+    OWNER_C0013,
+    _release_asked,
+    audit,
+    checks,
+    deliver,
+    direct_messages,
+    sections,
+)
+
+WITHDRAWN = (":leftwards_arrow_with_hook: Order CB-1 (PO-77) of $1,000,000.00 for Lakeside "
+             "Furniture Outlet (C0013) is withdrawn: it will not ship, and no longer counts "
+             "in the customer's exposure nor holds its later orders.")
+
+
+def labels(reply: Any) -> list[str]:
+    return [b["text"]["text"] for b in reply.buttons()]
+
+
+def test_a_mistyped_held_order_is_withdrawn_and_placed_again_under_its_reference(world):
+    typo = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 1000k PO-77")
+    assert labels(typo) == ["Request release", "Withdraw order"]
+    [withdraw] = [b for b in typo.buttons() if b["text"]["text"] == "Withdraw order"]
+    # Slack asks first: it cannot be undone.
+    assert withdraw["confirm"]["text"]["text"] == (
+        "Order CB-1 (PO-77) of $1,000,000.00 will not ship, and no longer counts in the "
+        "customer's exposure nor holds its later orders. Place it again as a new order if "
+        "it should ship.")
+    # Only the rep who placed it takes it back.
+    other = world.slack.click(OWNER_C0013, typo, "Withdraw order")
+    assert other is not None and other.all_text() == (
+        f"Order CB-1 was placed by <@{SALES}>: only they can withdraw it.")
+    assert checks(world)["CB-1"].state == "held"
+
+    done = world.slack.click(SALES, typo, "Withdraw order")
+    assert done is not None and (done.text, sections(done)) == (WITHDRAWN, [WITHDRAWN])
+    row = checks(world)["CB-1"]
+    assert (row.state, row.released_by, row.release_note) == ("withdrawn", SALES, "withdrawn")
+    [entry] = audit(world, "orders.withdrawn")
+    assert (entry.actor, entry.subject, entry.details["order"]) == (SALES, "C0013", "CB-1")
+    # The owner heard of the hold, and would chase its release.
+    deliver(world)
+    assert direct_messages(world, OWNER_C0013)[-1] == (
+        ":leftwards_arrow_with_hook: Order CB-1 (PO-77) of $1,000,000.00 for Lakeside "
+        f"Furniture Outlet (C0013), held until now, was withdrawn by <@{SALES}>, who placed "
+        "it: it will not ship.")
+
+    # Its reference is free for the order as it should have been, which it holds no more.
+    again = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 1k PO-77")
+    assert sections(again)[0] == (
+        ":no_entry: *Held*: order CB-2 (PO-77) of $1,000.00 for Lakeside Furniture Outlet "
+        "(C0013) is not OK to ship. It is recorded as held; the account owner is told.")
+    assert "CB-1" not in sections(again)[1]
+    # Pressed again on the old answer: said, nothing changed.
+    twice = world.slack.click(SALES, typo, "Withdraw order")
+    assert twice is not None and twice.all_text() == (
+        "Order CB-1 is withdrawn already: it will not ship and counts nowhere.")
+    listing = world.slack.slash(SALES, SALES_CHANNEL, "/credit orders")
+    assert sections(listing)[1:] == [
+        "*CB-2 (PO-77)* · Lakeside Furniture Outlet (C0013) · $1,000.00 · Nov 29, 2026: "
+        "held: not to ship until released",
+        "*CB-1 (PO-77)* · Lakeside Furniture Outlet (C0013) · $1,000,000.00 · Nov 29, "
+        "2026: withdrawn by you: it will not ship"]
+    assert labels(listing) == ["Request release", "Withdraw order"]
+
+
+def test_an_order_ok_to_ship_withdrawn_gives_its_headroom_back(world):
+    def available() -> str:
+        card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001").all_text()
+        lines = card.splitlines()
+        return lines[lines.index("*Available credit*") + 1]
+
+    before = available()
+    placed = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 20k PO-7")
+    assert labels(placed) == ["Withdraw order"]
+    assert available() != before
+    # Retyped to mend it: the answer offers to take the first back.
+    retyped = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 2k PO-7")
+    assert labels(retyped) == ["Withdraw order"]
+    world.slack.click(SALES, retyped, "Withdraw order")
+    assert checks(world)["CB-1"].state == "withdrawn"
+    assert available() == before
+
+
+def test_an_order_whose_release_is_asked_for_is_withdrawn_once_the_request_is_cancelled(
+        world):
+    held = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-9")
+    request = _release_asked(world, held)
+    refused = world.slack.click(SALES, held, "Withdraw order")
+    assert refused is not None and refused.all_text() == (
+        f"The release of order CB-1 is asked for in request #{request.id}: cancel the "
+        "request first (`/credit requests` lists it), then withdraw the order.")
+    assert checks(world)["CB-1"].state == "held" and audit(world, "orders.withdrawn") == []
+
+
+def test_an_order_the_erp_has_imported_is_withdrawn_in_the_erp(world, monkeypatch, tmp_path):
+    # Withdrawn here, it still counted and shipped as the ERP's order: "it will not ship"
+    # would have been untrue.
+    monkeypatch.setenv("DATABASE_URL", world.services.settings.database_url)
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    placed = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 20k PO-88")
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,customer_id,order_date,amount,currency,status\n"
+                    f"PO-88,C0001,{world.services.today()},20000,USD,open\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", "orders", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    refused = world.slack.click(SALES, placed, "Withdraw order")
+    assert refused is not None and refused.all_text() == (
+        "Order CB-1 is in the ERP now, as its order PO-88: cancel it there; creditbot "
+        "follows the ERP's orders as they are imported.")
+    assert checks(world)["CB-1"].state == "passed"
