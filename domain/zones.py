@@ -26,6 +26,28 @@ def is_zone_name(name: object) -> bool:
 _CITIES = {"beijing": "Asia/Shanghai", "peking": "Asia/Shanghai"}
 
 
+# Abbreviations people write for a zone, which IANA does not name (EST, MST and HST it
+# does, as fixed offsets: bot.config says those). Where one stands for several clocks,
+# each is named.
+_ABBREVIATIONS = {
+    "JST": "Asia/Tokyo", "KST": "Asia/Seoul", "HKT": "Asia/Hong_Kong",
+    "SGT": "Asia/Singapore", "PHT": "Asia/Manila", "ICT": "Asia/Bangkok",
+    "WIB": "Asia/Jakarta", "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+    "NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland", "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles", "CDT": "America/Chicago", "EDT": "America/New_York",
+    "MDT": "America/Denver", "CEST": "Europe/Berlin", "BST": "Europe/London",
+    "MSK": "Europe/Moscow", "GST": "Asia/Dubai", "BRT": "America/Sao_Paulo",
+    "CST": "America/Chicago (US Central) or Asia/Shanghai (China Standard Time)",
+    "IST": "Asia/Kolkata (India), Europe/Dublin (Ireland) or Asia/Jerusalem (Israel)",
+}
+
+
+def zone_abbreviated(written: str) -> str | None:
+    """The place zone(s) an abbreviation IANA does not name stands for (``JST``:
+    ``Asia/Tokyo``), as a phrase for a message; None when ``written`` is none."""
+    return _ABBREVIATIONS.get(written.strip().upper())
+
+
 def zone_meant(written: str) -> str | None:
     """The IANA zone ``written`` most likely means when it is none: the same name in
     another case (``asia/shanghai``), a zone's city alone (``Shanghai``, ``new york``),

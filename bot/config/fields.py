@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.currencies import is_currency, meant_code
 from domain.people import is_channel_id, is_user_id
-from domain.zones import is_zone_name, zone_meant
+from domain.zones import is_zone_name, zone_abbreviated, zone_meant
 from handlers.i18n import speaks
 
 # Error types whose messages are ours and already say how to write the value right.
@@ -110,6 +110,11 @@ def _timezone(value: str) -> str:
                          "zone of the place whose clock is meant, which keeps its summer "
                          "time, e.g. Asia/Shanghai for UTC+08:00 or Europe/Berlin for "
                          "UTC+01:00", value)
+        abbreviated = zone_abbreviated(value) if isinstance(value, str) else None
+        if abbreviated is not None:
+            raise _error("timezone", "{shown} is an abbreviation, not a place: write the "
+                         "place's own zone, which keeps its summer time, e.g. "
+                         + abbreviated, value)
         meant = zone_meant(value) if isinstance(value, str) else None
         if meant is not None:
             raise _error("timezone", "must be an IANA time zone, written as IANA writes it: "

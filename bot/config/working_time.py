@@ -105,7 +105,7 @@ class WorkingHoursSetting(Section):
                             frozenset(WEEKDAYS.index(d) for d in days))
 
 
-_HOLIDAY_HINT = "a date as YYYY-MM-DD, e.g. 2027-01-01"
+_HOLIDAY_HINT = "YYYY-MM-DD, e.g. 2027-01-01"
 
 
 def read_holidays(value: object) -> list[date]:
@@ -135,8 +135,12 @@ def read_holidays(value: object) -> list[date]:
     if len(wrong) == 1:
         # 24.12.2026 as Germany writes it: told the one date it can be.
         meant = date_meant(str(wrong[0]).strip()) if isinstance(wrong[0], str) else ""
-        raise _error("{shown} is not a date; write each holiday as {hint}{meant}",
-                     shown=shown(wrong[0]), hint=_HOLIDAY_HINT, meant=meant)
+        if meant:  # "; write 2026-12-24": that date, not the form again beside it
+            raise _error("{shown} is not a date; write it {day} (each holiday as "
+                         "YYYY-MM-DD)", shown=shown(wrong[0]),
+                         day=meant.removeprefix("; write "))
+        raise _error("{shown} is not a date; write each holiday as {hint}",
+                     shown=shown(wrong[0]), hint=_HOLIDAY_HINT)
     if wrong:  # every one, not only the first to be put right
         raise _error("{shown} are not dates; write each holiday as {hint}",
                      shown=", ".join(shown(day) for day in wrong), hint=_HOLIDAY_HINT)

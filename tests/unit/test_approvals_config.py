@@ -363,7 +363,7 @@ def test_bad_working_time_says_how_to_write_it(tmp_path: Path):
         f"line {line_of(text, 'funday')}: approvals.working_time.days: \"funday\" is not a "
         "weekday; write mon, tue, wed, thu, fri, sat or sun",
         f"line {line_of(text, 'next friday')}: approvals.working_time.holidays: \"next friday\", "
-        "\"2027-01-02 10:00\" are not dates; write each holiday as a date as YYYY-MM-DD, "
+        "\"2027-01-02 10:00\" are not dates; write each holiday as YYYY-MM-DD, "
         "e.g. 2027-01-01",
         f"line {line_of(text, 'weekends:')}: approvals.working_time.weekends: is not a "
         "setting creditbot knows (misspelt?); the settings here are: hours, days, holidays",
@@ -384,23 +384,23 @@ def test_working_time_mistakes_yaml_hides_are_explained(tmp_path: Path):
         f"line {line_of(text, 'monkey')}: approvals.working_time.days: \"monkey\" is not a "
         "weekday; write mon, tue, wed, thu, fri, sat or sun",
         f"line {line_of(text, '2027-02-30')}: approvals.working_time.holidays: "
-        "\"2027-02-30\" is not a date; write each holiday as a date as YYYY-MM-DD, e.g. "
+        "\"2027-02-30\" is not a date; write each holiday as YYYY-MM-DD, e.g. "
         "2027-01-01",
     ]
     # As Germany writes a day: told the one date it can be.
     assert problems(tmp_path, with_approvals("  working_time:\n    holidays: [24.12.2026]\n"
                                              )) == [
         "line 120: approvals.working_time.holidays: \"24.12.2026\" is not a date; write "
-        "each holiday as a date as YYYY-MM-DD, e.g. 2027-01-01; write 2026-12-24"]
+        "it 2026-12-24 (each holiday as YYYY-MM-DD)"]
     for written in ("20270101", "2027-W01-5"):
         assert problems(tmp_path, with_approvals(
             f"  working_time:\n    holidays: [\"{written}\"]\n")) == [
             f"line 120: approvals.working_time.holidays: \"{written}\" is not a date; write "
-            "each holiday as a date as YYYY-MM-DD, e.g. 2027-01-01"]
+            "each holiday as YYYY-MM-DD, e.g. 2027-01-01"]
     assert problems(tmp_path, with_approvals(
         "  working_time:\n    holidays: [2027-02-30, tomorrow, 2027-01-01]\n")) == [
         "line 120: approvals.working_time.holidays: \"2027-02-30\", \"tomorrow\" are not "
-        "dates; write each holiday as a date as YYYY-MM-DD, e.g. 2027-01-01"]
+        "dates; write each holiday as YYYY-MM-DD, e.g. 2027-01-01"]
     assert problems(tmp_path, with_approvals(
         "  working_time:\n    hours: {start: \"09:00\", end: \"09:30\"}\n")) == [
         "line 120: approvals.working_time.hours: the working hours must last an hour at "

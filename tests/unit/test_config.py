@@ -531,6 +531,21 @@ def test_a_fixed_offset_abbreviation_is_refused_with_the_place_to_write(tmp_path
     assert load_config(path).organisation.timezone == "CET"
 
 
+@pytest.mark.parametrize(("zone", "meant"), [
+    ("JST", "Asia/Tokyo"), ("hkt", "Asia/Hong_Kong"),
+    ("CST", "America/Chicago (US Central) or Asia/Shanghai (China Standard Time)"),
+    ("IST", "Asia/Kolkata (India), Europe/Dublin (Ireland) or Asia/Jerusalem (Israel)")])
+def test_an_abbreviation_iana_does_not_name_is_answered_with_its_place(tmp_path, zone,
+                                                                         meant):
+    # "JST" got "must be an IANA time zone such as Asia/Shanghai or Europe/Berlin": no
+    # hint of Tokyo, where EST, MST and HST had theirs.
+    text = GOOD.replace("timezone: Asia/Shanghai", f"timezone: {zone}")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'timezone: ')}: organisation.timezone: \"{zone}\" is an "
+        "abbreviation, not a place: write the place's own zone, which keeps its summer "
+        f"time, e.g. {meant}"]
+
+
 @pytest.mark.parametrize(("zone", "offset"), [("Etc/GMT+5", "UTC-05:00"),
                                               ("Etc/GMT-8", "UTC+08:00"),
                                               ("Etc/GMT-14", "UTC+14:00")])

@@ -90,4 +90,4 @@ def test_holidays_are_the_meetings_own_or_else_the_approvals(tmp_path: Path):
     text = BASE + "\nmeetings:\n  holidays: [2027-05-01, may day]\n"
     assert problems(tmp_path, text) == [
         f"line {_section_line(text) + 1}: meetings.holidays: \"may day\" is not a date; "
-        "write each holiday as a date as YYYY-MM-DD, e.g. 2027-01-01"]
+        "write each holiday as YYYY-MM-DD, e.g. 2027-01-01"]
