@@ -35,7 +35,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Collection, Mapping
 from datetime import tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Literal
 
 from pydantic import Field
@@ -58,6 +58,7 @@ from domain.approvals.policy import (
     Band,
     KindPolicy,
 )
+from domain.currencies import is_currency, minor_units
 
 _LEVELS = ("a list of levels, each a role and its deadline, e.g. [{role: credit_manager, "
            "deadline_hours: 24}, {role: finance_director, deadline_hours: 48}]")
@@ -148,6 +149,35 @@ def _amount(value: object) -> Decimal | None:
         return Decimal(str(value))
     except InvalidOperation:
         return None
+
+
+def base_amount_problems(base: object, large_invoice: object, section: object
+                         ) -> list[tuple[tuple[str | int, ...], str]]:
+    """Thresholds in the base currency ``base`` with more decimals than it has (a band's
+    up_to of ¥10,000,000.5, alerts.large_invoice): no amount measured against them falls
+    between, and the commands refuse such an amount as typed. ``section``: what app.yaml
+    says under approvals."""
+    if not isinstance(base, str) or not is_currency(base):
+        return []  # the field check's to report
+    written: list[tuple[tuple[str | int, ...], object]] = [
+        (("alerts", "large_invoice"), large_invoice)]
+    for kind in RequestKind:
+        policy = section.get(kind.value) if isinstance(section, Mapping) else None
+        bands = policy.get("bands") if isinstance(policy, Mapping) else None
+        for index, band in enumerate(bands if isinstance(bands, list) else []):
+            if isinstance(band, Mapping):
+                written.append((("approvals", kind.value, "bands", index, "up_to"),
+                                band.get("up_to")))
+    unit = Decimal(1).scaleb(-minor_units(base))
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for loc, raw in written:
+        value = _amount(raw)
+        if value is not None and value.is_finite() and value != value.quantize(
+                unit, ROUND_DOWN):
+            problems.append((loc, f"{shown(raw)} has more decimals than {base}, the base "
+                                  f"currency, has: write it like "
+                                  f"{value.quantize(unit, ROUND_DOWN)}"))
+    return problems
 
 
 def policy_problems(section: object, holders: Mapping[str, object],

@@ -16,7 +16,7 @@ from pydantic import BaseModel, RootModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from bot.config.alerts import route_problems
-from bot.config.approvals import policy_problems
+from bot.config.approvals import base_amount_problems, policy_problems
 from bot.config.collections import collection_problems
 from bot.config.fields import OWN_ERRORS, is_role_name, shown
 from bot.config.reports import post_to_problems, provision_problems
@@ -299,7 +299,10 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
         Problem(loc, message) for loc, message in provision_problems(
             data.get("reports"), _mapping(data.get("aging")).get("bucket_edges"))] + [
         Problem(loc, message) for loc, message in post_to_problems(data.get("reports"),
-                                                                   channels)]
+                                                                   channels)] + [
+        Problem(loc, message) for loc, message in base_amount_problems(
+            _mapping(data.get("organisation")).get("base_currency"),
+            _mapping(data.get("alerts")).get("large_invoice"), data.get("approvals"))]
 
 
 def _clearance(data: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from bot.config.alerts import AlertSettings, route_problems
-from bot.config.approvals import ApprovalSettings, policy_problems
+from bot.config.approvals import ApprovalSettings, base_amount_problems, policy_problems
 from bot.config.collections import CollectionSettings, collection_problems
 from bot.config.fields import (
     STANDARD_ROLES,
@@ -382,6 +382,9 @@ class AppConfig(Section):
             self.reports.model_dump(), self.aging.bucket_edges)]
         problems += [Problem(loc, message) for loc, message in post_to_problems(
             self.reports.model_dump(exclude_unset=True), self.departments)]
+        problems += [Problem(loc, message) for loc, message in base_amount_problems(
+            self.organisation.base_currency, self.alerts.large_invoice,
+            self.approvals.model_dump(exclude_none=True))]
         if problems:
             first = problems[0]
             raise PydanticCustomError("cross_section", "{where}: {message}", {

@@ -269,6 +269,25 @@ def test_roles_are_an_open_mapping_with_checked_names_and_ids(tmp_path):
     assert custom.roles.names()[-1] == "treasurer"
 
 
+def test_a_threshold_with_more_decimals_than_the_base_currency_has_is_refused(tmp_path):
+    # ¥10,000,000.5 as a band's edge passed `config check` in a yen company, though no
+    # amount can fall between and the commands refuse such an amount as typed.
+    text = (GOOD.replace("base_currency: USD", "base_currency: JPY")
+            .replace("up_to: 50000", "up_to: 50000.5", 1)
+            .replace("large_invoice: 100000", "large_invoice: 100000.50"))
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'large_invoice: ')}: alerts.large_invoice: 100000.50 has more "
+        "decimals than JPY, the base currency, has: write it like 100000",
+        f"line {line_of(text, 'up_to: 50000.5')}: approvals.limit_increase.bands.0.up_to: "
+        "50000.5 has more decimals than JPY, the base currency, has: write it like 50000 "
+        "(the same line counts for approvals.temporary_limit.bands.0.up_to, "
+        "approvals.first_limit.bands.0.up_to)"]
+    # Cents in a base currency that has them are amounts like any other.
+    in_dollars = text.replace("base_currency: JPY", "base_currency: USD")
+    assert load_config(_written(tmp_path, in_dollars)).alerts.large_invoice == Decimal(
+        "100000.50")
+
+
 def _written(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "custom.yaml"
     path.write_text(text, encoding="utf-8")
