@@ -28,6 +28,7 @@ from domain.money import Money
 from domain.orders.context import OrderChanged
 from domain.orders.model import (
     ORDER_ID_PREFIX,
+    WITHDRAWN_HELD,
     Contract,
     Failure,
     OrderCheck,
@@ -174,8 +175,9 @@ class SqlOrderStore:
 
     def ever_held(self, customer_id: str, limit: int) -> list[OrderCheck]:
         states = [OrderState.HELD.value, OrderState.RELEASED.value, OrderState.REFUSED.value]
+        held = or_(_K.c.state.in_(states), _K.c.release_note == WITHDRAWN_HELD)
         return [_check(row) for row in self._execute(
-            select(_K).where(_K.c.customer_id == customer_id, _K.c.state.in_(states))
+            select(_K).where(_K.c.customer_id == customer_id, held)
             .order_by(_K.c.id.desc()).limit(limit))]
 
     def placed_by(self, user_id: str, limit: int) -> list[OrderCheck]:
@@ -199,8 +201,10 @@ class SqlOrderStore:
         # unless the ERP has it at more than she placed (the rest was never checked). A
         # held one is re-checked as the ERP has it (OrderChecks.recheck_in): reviewed as
         # an order of its own too, it was held twice, and its release freed one hold.
+        # A withdrawn one checked nothing the ERP went on to have.
         placed = exists().where(_K.c.source == OrderSource.SLACK.value,
                                 _K.c.customer_id == _O.c.customer_id,
+                                _K.c.state != OrderState.WITHDRAWN.value,
                                 same_order(_O.c.order_id, _K.c.reference),
                                 or_(_K.c.currency != _O.c.currency,
                                     _K.c.amount >= _O.c.amount,

@@ -162,6 +162,11 @@ class Filings(RequestsContext):
             if customer is None:
                 raise _refused(N_("Customer {customer} no longer exists."),
                                customer=ref.customer_id)
+            if filing.kind is RequestKind.ORDER_RELEASE:
+                # The order's rep withdrawing it at this moment takes this lock too: on
+                # PostgreSQL each missed the other's write, and an order withdrawn got a
+                # release request nobody could approve.
+                uow.orders.lock_customer(customer.customer_id)
             fx = FxRates.on_record(uow.rates, self.policy.base_currency, today)
             current = self._current(uow, customer, filing.kind, today)
             request = self._draft(uow, actor, filing, reason, customer, current, fx, now,

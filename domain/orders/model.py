@@ -178,7 +178,8 @@ class OrderCheck:
     contract_id: str | None = None
     released_at: datetime | None = None
     released_by: str | None = None
-    # "recheck", or "request:<id>" when an order-release request was approved.
+    # "recheck", or "request:<id>" when an order-release request was approved;
+    # "withdrawn" (WITHDRAWN_HELD when it was held) when its rep withdrew it.
     release_note: str | None = None
     id: int = 0
     version: int = 0
@@ -253,6 +254,8 @@ NOT_HELD = {
     OrderState.WITHDRAWN: N_("Order {order} was withdrawn by the rep who placed it: it "
                              "will not ship. Place it as a new order if it should."),
 }
+# The release note of a withdrawn order that was held (and perhaps released) first.
+WITHDRAWN_HELD = "withdrawn:held"
 # Why an order cannot be withdrawn (any more): refused or withdrawn, it counts nowhere.
 NOT_WITHDRAWABLE = {
     OrderState.REFUSED: N_("Order {order} was refused when its release was rejected: it "

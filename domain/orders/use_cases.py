@@ -37,6 +37,7 @@ from domain.orders.holds import HoldReview, in_erp_as
 from domain.orders.model import (
     NOT_HELD,
     NOT_WITHDRAWABLE,
+    WITHDRAWN_HELD,
     OrderCheck,
     OrderSource,
     OrderState,
@@ -239,9 +240,12 @@ class OrderChecks(HoldReview):
                                       "lists it), then withdraw the order."),
                                    order=order.order_id, request=pending.id,
                                    requests=CommandName("requests"))
+            # One that was ever held stays in the customer's history of holds.
             withdrawn = uow.orders.save(replace(
                 order, state=OrderState.WITHDRAWN, released_at=now,
-                released_by=actor.user_id, release_note="withdrawn"))
+                released_by=actor.user_id,
+                release_note=WITHDRAWN_HELD if order.state is not OrderState.PASSED
+                else "withdrawn"))
             uow.audit.append(AuditEntry(now, actor.user_id, "orders.withdrawn", customer_id,
                                         order_details(withdrawn)))
             customer = uow.customers.get(customer_id)

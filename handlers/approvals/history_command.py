@@ -267,6 +267,9 @@ def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
     if check.state is OrderState.HELD:
         line = tr._("{order} of {amount}, held on {held}: not to ship until released",
                     **params)
+    elif check.state is OrderState.WITHDRAWN:
+        line = tr._("{order} of {amount}, held on {held}: withdrawn by <@{who}>, who placed "
+                    "it, on {when}; it will not ship", **params)
     elif check.state is OrderState.REFUSED:
         line = tr._("{order} of {amount}, held on {held}: refused by <@{who}> on {when} "
                     "(request #{request}), it will not ship", **params)

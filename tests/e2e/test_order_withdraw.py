@@ -6,6 +6,8 @@ rejected a release asked for only to be rejected."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from click.testing import CliRunner
@@ -50,7 +52,8 @@ def test_a_mistyped_held_order_is_withdrawn_and_placed_again_under_its_reference
     done = world.slack.click(SALES, typo, "Withdraw order")
     assert done is not None and (done.text, sections(done)) == (WITHDRAWN, [WITHDRAWN])
     row = checks(world)["CB-1"]
-    assert (row.state, row.released_by, row.release_note) == ("withdrawn", SALES, "withdrawn")
+    assert (row.state, row.released_by, row.release_note) == (
+        "withdrawn", SALES, "withdrawn:held")
     [entry] = audit(world, "orders.withdrawn")
     assert (entry.actor, entry.subject, entry.details["order"]) == (SALES, "C0013", "CB-1")
     # The owner heard of the hold, and would chase its release.
@@ -77,6 +80,11 @@ def test_a_mistyped_held_order_is_withdrawn_and_placed_again_under_its_reference
         "*CB-1 (PO-77)* · Lakeside Furniture Outlet (C0013) · $1,000,000.00 · Nov 29, "
         "2026: withdrawn by you: it will not ship"]
     assert labels(listing) == ["Request release", "Withdraw order"]
+    # The customer's history keeps the hold, and who took it back.
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0013").all_text()
+    moment = "<!date^1795917600^{date_short_pretty} {time}|Nov 29, 2026, 10:00\u202fAM>"
+    assert (f"• CB-1 (PO-77) of $1,000,000.00, held on {moment}: withdrawn by <@{SALES}>, "
+            f"who placed it, on {moment}; it will not ship") in history.splitlines()
 
 
 def test_an_order_ok_to_ship_withdrawn_gives_its_headroom_back(world):
@@ -108,19 +116,79 @@ def test_an_order_whose_release_is_asked_for_is_withdrawn_once_the_request_is_ca
     assert checks(world)["CB-1"].state == "held" and audit(world, "orders.withdrawn") == []
 
 
+def import_order(world: Any, monkeypatch: Any, tmp_path: Any, line: str) -> None:
+    """The ERP's orders file of one open order ``id,customer,amount``, imported."""
+    monkeypatch.setenv("DATABASE_URL", world.services.settings.database_url)
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    order_id, customer, amount = line.split(",")
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,customer_id,order_date,amount,currency,status\n"
+                    f"{order_id},{customer},{world.services.today()},{amount},USD,open\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", "orders", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
 def test_an_order_the_erp_has_imported_is_withdrawn_in_the_erp(world, monkeypatch, tmp_path):
     # Withdrawn here, it still counted and shipped as the ERP's order: "it will not ship"
     # would have been untrue.
-    monkeypatch.setenv("DATABASE_URL", world.services.settings.database_url)
-    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
     placed = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 20k PO-88")
-    path = tmp_path / "orders.csv"
-    path.write_text("order_id,customer_id,order_date,amount,currency,status\n"
-                    f"PO-88,C0001,{world.services.today()},20000,USD,open\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["import", "orders", str(path)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    import_order(world, monkeypatch, tmp_path, "PO-88,C0001,20000")
     refused = world.slack.click(SALES, placed, "Withdraw order")
     assert refused is not None and refused.all_text() == (
         "Order CB-1 is in the ERP now, as its order PO-88: cancel it there; creditbot "
         "follows the ERP's orders as they are imported.")
     assert checks(world)["CB-1"].state == "passed"
+
+
+def test_the_erp_order_under_a_withdrawn_orders_reference_is_checked(world, monkeypatch,
+                                                                     tmp_path):
+    # The withdrawn $2,000,000 order counted as the check of the ERP's $1,500,000 one under
+    # its reference: never checked nor held, the customer 108% of its limit on the card.
+    typo = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 2000k PO-7")
+    world.slack.click(SALES, typo, "Withdraw order")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 20k PO-7")
+    import_order(world, monkeypatch, tmp_path, "PO-7,C0001,1500000")
+    erp = checks(world)["PO-7"]
+    assert (erp.state, erp.customer_id, [f["rule"] for f in erp.failures]) == (
+        "held", "C0001", ["limit"])
+
+
+def test_a_release_filed_while_the_order_is_withdrawn_leaves_one_of_them(world, monkeypatch):
+    # On PostgreSQL both went through: the order withdrawn, and a release request for it
+    # that nobody could approve ("not held any more").
+    from domain.approvals.filing import Filing
+    from domain.approvals.model import RequestKind
+    from domain.errors import DomainError
+    from domain.orders.holds import HoldReview
+
+    held = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-9")
+    find = HoldReview.find
+
+    def slow_find(self: HoldReview, *args: Any) -> Any:
+        found = find(self, *args)
+        time.sleep(1.0)  # the filing has read the order as held, and not yet written
+        return found
+
+    monkeypatch.setattr(HoldReview, "find", slow_find)
+    filed: list[object] = []
+
+    def file() -> None:
+        owner = world.services.config.roster().member(OWNER_C0013)
+        try:
+            filed.append(world.services.requests.file(owner, Filing(
+                "C0013", RequestKind.ORDER_RELEASE, "pays friday", order_id="CB-1")))
+        except DomainError as refused:
+            filed.append(refused)
+
+    filing = threading.Thread(target=file)
+    filing.start()
+    time.sleep(0.3)
+    pressed = world.slack.click(SALES, held, "Withdraw order")
+    filing.join()
+    request_filed = not isinstance(filed[0], DomainError)
+    withdrawn = checks(world)["CB-1"].state == "withdrawn"
+    assert request_filed != withdrawn, (filed, pressed)
+    if request_filed:
+        assert pressed is not None and pressed.all_text().startswith(
+            "The release of order CB-1 is asked for in request #")
