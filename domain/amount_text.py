@@ -195,7 +195,8 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
     except AmountError as wrong:  # finer than the currency: suggested rounded, with code
         if "rounded" not in wrong.params:
             return _as_typed(text, wrong)
-        return _as_typed(text, wrong, rounded=f"{wrong.params['rounded']} {code}")
+        return _as_typed(text, wrong, rounded=f"{wrong.params['rounded']} {code}", **(
+            {"down": f"{wrong.params['down']} {code}"} if "down" in wrong.params else {}))
     written = sign + number
     if symbol == "¥" and whole_yen:
         return AmountError(text, N_("“{text}”: ¥ is both the yuan and the yen; write the "

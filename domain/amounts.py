@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from itertools import groupby
 
 from domain.currencies import NAMES, canonical, is_currency, minor_units
@@ -422,7 +422,14 @@ def exact_money(text: str, value: Decimal, code: str, sign: str = "") -> Money:
                                    "without the point, or {small}."), code=code,
                           large=sign + point[1] + point[2], small=sign + str(rounded.amount))
     if rounded != money:
-        # The suggestion as it would be typed: a number, no currency sign.
+        # The suggestion as it would be typed: a number, no currency sign. Rounded up,
+        # the figure cut short is offered first: ¥1,000,000.50 typed out of habit for
+        # cents was told to write 1000001, a yen more than meant.
+        down = money.amount.quantize(rounded.amount, ROUND_DOWN)
+        if down != rounded.amount:
+            raise AmountError(text, N_("“{text}” has more decimals than {code} has: write "
+                                       "it like {down} or {rounded}."), code=code,
+                              down=sign + str(down), rounded=sign + str(rounded.amount))
         raise AmountError(text, N_("“{text}” has more decimals than {code} has: write it "
                                    "like {rounded}."), code=code,
                           rounded=sign + str(rounded.amount))

@@ -147,8 +147,12 @@ WRITE = "write it like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k 
     ("5.5¥", "“5.5¥”: write the currency's code after the amount instead of its sign, e.g. "
              "5.5 CNY."),
     # Finer than the currency: the suggestion is rounded, and keeps the code.
-    ("$1.005", "“$1.005” has more decimals than USD has: write it like 1.01 USD."),
-    ("¥1.005", "“¥1.005” has more decimals than CNY has: write it like 1.01 CNY."),
+    # Rounded up, the figure cut short is offered first (".50" typed out of habit).
+    ("$1.005", "“$1.005” has more decimals than USD has: write it like 1.00 USD or 1.01 "
+               "USD."),
+    ("$1.004", "“$1.004” has more decimals than USD has: write it like 1.00 USD."),
+    ("¥1.005", "“¥1.005” has more decimals than CNY has: write it like 1.00 CNY or 1.01 "
+               "CNY."),
     ("$0.001", f"“$0.001” is less than the smallest amount in USD: {WRITE}"),
     # What is wrong with the amount itself is said as it would be without the sign.
     ("$20000000000000", "“$20000000000000” is more than creditbot takes for one order (at "
@@ -223,7 +227,8 @@ def test_a_dollar_sign_before_an_amount_in_dollars_is_those_dollars():
     # of "1.500 EUR" was refused next as 1500 or 1.50.
     ("$1.500 EUR", "“$1.500 EUR” could be 1500 or 1.50: write 1500 without the point, or "
                    "1.50."),
-    ("$5.555 EUR", "“$5.555 EUR” has more decimals than EUR has: write it like 5.56."),
+    ("$5.555 EUR", "“$5.555 EUR” has more decimals than EUR has: write it like 5.55 or "
+                   "5.56."),
     # Signs upon signs are not an amount; hundreds of them overflowed the stack.
     ("$" * 2000 + "5k", f"“{'$' * 2000}5k” is not an amount: {WRITE}"),
     ("US$US$5", f"“US$US$5” is not an amount: {WRITE}"),

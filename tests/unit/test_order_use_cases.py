@@ -189,7 +189,8 @@ def test_no_customer_is_refused_naming_the_command_asked():
 
 @pytest.mark.parametrize("typed, refusal", [
     ("100.001", "“100.001” has more decimals than CNY has: write it like 100.00."),
-    ("5.5 JPY", "“5.5 JPY” has more decimals than JPY has: write it like 6."),
+    ("5.5 JPY", "“5.5 JPY” has more decimals than JPY has: write it like 5 or 6."),
+    ("5.4 JPY", "“5.4 JPY” has more decimals than JPY has: write it like 5."),
     ("0.001", "“0.001” is less than the smallest amount in CNY: write it like 120000, "
               "120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR.")])
 def test_an_amount_finer_than_its_currency_is_refused_not_rounded(typed: str, refusal: str):
