@@ -125,14 +125,14 @@ def _approve_view(tr: Translator, request: CreditRequest, pressed: LevelValue,
 def _lower_example(request: CreditRequest, tr: Translator, now: Money | None = None
                    ) -> str | None:
     """A round limit between the one in force (``now``, else the one at filing) and the
-    one asked for, as the reader types it (150k; 15万 in Chinese); None when no whole one
-    lies between them."""
+    one asked for, as the reader types it (150k, 45m; 15万 in Chinese); None when no whole
+    one lies between them."""
     assert request.new_limit is not None
     current = now or request.current_limit
     low = current.amount if current is not None and \
         current.currency == request.new_limit.currency else Decimal(0)
     middle = (low + request.new_limit.amount) / 2
-    for step in (Decimal(10_000), Decimal(1000), Decimal(1)):
+    for step in (Decimal(1_000_000), Decimal(10_000), Decimal(1000), Decimal(1)):
         rounded = (middle / step).to_integral_value(ROUND_DOWN) * step
         if low < rounded < request.new_limit.amount:
             break
@@ -140,6 +140,9 @@ def _lower_example(request: CreditRequest, tr: Translator, now: Money | None = N
         return None
     if tr.locale.language == "zh" and rounded % 10_000 == 0 and rounded >= 10_000:
         return f"{rounded / 10_000:f}万"
+    # ¥45,000,000 as 45m, not 45000k.
+    if rounded % 1_000_000 == 0 and rounded >= 1_000_000:
+        return f"{rounded / 1_000_000:f}m"
     if rounded % 1000 == 0 and rounded >= 1000:
         return f"{rounded / 1000:f}k"
     return f"{rounded:f}"

@@ -150,3 +150,16 @@ def test_a_lowered_request_typed_in_another_currency_names_the_ask_with_its_conv
         rf"\*#{request_id}\* limit increase · \$100,000\.00 → \$130,000\.00 \(\$[\d,]+\.\d\d "
         r"was asked for, asked as \+€50,000\.00, converted at [\d.]+ USD per EUR\) · .+",
         line), line
+
+
+def test_a_large_limits_example_is_written_in_millions(world: World) -> None:
+    # A yen team's $/¥ 50,000,000 request was given "e.g. 45000k" to type.
+    request_id = file_request(world, "+10m")
+    view = open_modal(world, CREDIT_MANAGER, shown(world, request_id, 1, CREDIT_CHANNEL),
+                      "Approve")
+    [field] = [b for b in view["blocks"] if b.get("block_id") == "lower"]
+    assert field["hint"]["text"] == (
+        "The new limit to approve instead of $10,100,000.00, in USD, e.g. 5m. Empty: as "
+        "asked.")
+    assert lower(world, CREDIT_MANAGER, request_id, 1, "5m") == {}
+    assert decisions(world, request_id)[0].limit == Money(Decimal(5_000_000), "USD")
