@@ -7,6 +7,7 @@ that every line the log has was written by creditbot as it stands."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -17,19 +18,24 @@ from domain.text import shown_controls
 FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
-# slack_sdk's debug lines of a call write its request's and its answer's bodies: every
-# message's credit figures, people's reasons, customers' names, in the journal of whoever
-# turned DEBUG on to follow a delivery. Its method and status are kept.
-_SLACK_CALL = ("Sending a request - url:", "Received the following response -")
-_SLACK_BODIES = (", query_params:", ", headers:")
+# slack_sdk's and Bolt's debug lines of a call write its request's and its answer's
+# bodies: every message's credit figures, people's reasons, customers' names, in the
+# journal of whoever turned DEBUG on to follow a delivery. A webhook's URL is a
+# response_url, which lets whoever holds it post as the bot. The method (the API's URL)
+# and the status are kept.
+_SLACK_CALL = re.compile(r"(?P<sent>Sending a request - url: )(?P<url>[^,\s]*)"
+                         r"|Received the following response - status: [^,\s]*"
+                         r"|Responding with status: \S+")
 
 
 def _without_body(message: str) -> str:
-    if not message.startswith(_SLACK_CALL):
+    call = _SLACK_CALL.match(message)
+    if call is None:
         return message
-    cut = min((at for at in (message.find(marker) for marker in _SLACK_BODIES) if at >= 0),
-              default=len(message))
-    return message[:cut] + " (its body left out of the log)"
+    kept = call[0]
+    if call["sent"] and "/api/" not in call["url"]:  # a webhook: its URL is the secret
+        kept = call["sent"] + "a response_url"
+    return kept + " (its body left out of the log)"
 
 
 class OneLineFormatter(logging.Formatter):

@@ -426,7 +426,7 @@ def exact_money(text: str, value: Decimal, code: str, sign: str = "") -> Money:
         # the figure cut short is offered first: ¥1,000,000.50 typed out of habit for
         # cents was told to write 1000001, a yen more than meant.
         down = money.amount.quantize(rounded.amount, ROUND_DOWN)
-        if down != rounded.amount:
+        if 0 < down != rounded.amount:  # 0.005 USD: 0.00 is no amount to offer
             raise AmountError(text, N_("“{text}” has more decimals than {code} has: write "
                                        "it like {down} or {rounded}."), code=code,
                               down=sign + str(down), rounded=sign + str(rounded.amount))

@@ -92,3 +92,16 @@ def test_at_debug_a_slack_call_is_logged_without_its_bodies(bare_root):
         f"Sending a request - url: {emulator.api_url}chat.postMessage (its body left out of "
         "the log)",
         "Received the following response - status: 200 (its body left out of the log)"] * 2
+
+
+@pytest.mark.parametrize(("logged", "written"), [
+    # A webhook's line: its URL is a response_url, which lets whoever holds it post.
+    ('Sending a request - url: https://hooks.slack.com/actions/T1/2/abc, body: {"text": '
+     '"$22,420.81"}, headers: {}',
+     "Sending a request - url: a response_url (its body left out of the log)"),
+    # Bolt's answer to a button or a form.
+    ('Responding with status: 200 body: "Credit limit $100,000.00" (12 millis)',
+     "Responding with status: 200 (its body left out of the log)"),
+    ("No customer matches “acme”", "No customer matches “acme”")])
+def test_every_slack_call_line_is_written_without_its_body(logged, written):
+    assert OneLineFormatter("%(message)s").format(record(logged)) == written

@@ -191,6 +191,9 @@ def test_no_customer_is_refused_naming_the_command_asked():
     ("100.001", "“100.001” has more decimals than CNY has: write it like 100.00."),
     ("5.5 JPY", "“5.5 JPY” has more decimals than JPY has: write it like 5 or 6."),
     ("5.4 JPY", "“5.4 JPY” has more decimals than JPY has: write it like 5."),
+    # Cut short, it would be nothing: only the amount rounded is offered.
+    ("0.5 JPY", "“0.5 JPY” has more decimals than JPY has: write it like 1."),
+    ("0.005", "“0.005” has more decimals than CNY has: write it like 0.01."),
     ("0.001", "“0.001” is less than the smallest amount in CNY: write it like 120000, "
               "120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR.")])
 def test_an_amount_finer_than_its_currency_is_refused_not_rounded(typed: str, refusal: str):
