@@ -28,7 +28,7 @@ from domain.money import Money
 from domain.orders.context import OrderChanged
 from domain.orders.model import (
     ORDER_ID_PREFIX,
-    WITHDRAWN_HELD,
+    WITHDRAWN_AFTER,
     Contract,
     Failure,
     OrderCheck,
@@ -175,7 +175,7 @@ class SqlOrderStore:
 
     def ever_held(self, customer_id: str, limit: int) -> list[OrderCheck]:
         states = [OrderState.HELD.value, OrderState.RELEASED.value, OrderState.REFUSED.value]
-        held = or_(_K.c.state.in_(states), _K.c.release_note == WITHDRAWN_HELD)
+        held = or_(_K.c.state.in_(states), _K.c.release_note.startswith(WITHDRAWN_AFTER))
         return [_check(row) for row in self._execute(
             select(_K).where(_K.c.customer_id == customer_id, held)
             .order_by(_K.c.id.desc()).limit(limit))]

@@ -584,7 +584,8 @@ class FakeOrderStore:
     def ever_held(self, customer_id: str, limit: int) -> list[OrderCheck]:
         return [c for _, c in sorted(self._work.items(), reverse=True)
                 if c.customer_id == customer_id and c.state is not OrderState.PASSED
-                and (c.state is not OrderState.WITHDRAWN or c.release_note == "withdrawn:held")
+                and (c.state is not OrderState.WITHDRAWN
+                     or (c.release_note or "").startswith("withdrawn:"))
                 ][:limit]
 
     def placed_by(self, user_id: str, limit: int) -> list[OrderCheck]:

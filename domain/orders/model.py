@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -179,7 +179,7 @@ class OrderCheck:
     released_at: datetime | None = None
     released_by: str | None = None
     # "recheck", or "request:<id>" when an order-release request was approved;
-    # "withdrawn" (WITHDRAWN_HELD when it was held) when its rep withdrew it.
+    # "withdrawn…" when its rep withdrew it (withdrawn_record).
     release_note: str | None = None
     id: int = 0
     version: int = 0
@@ -254,8 +254,21 @@ NOT_HELD = {
     OrderState.WITHDRAWN: N_("Order {order} was withdrawn by the rep who placed it: it "
                              "will not ship. Place it as a new order if it should."),
 }
-# The release note of a withdrawn order that was held (and perhaps released) first.
-WITHDRAWN_HELD = "withdrawn:held"
+# The release notes of a withdrawn order: "withdrawn" (it passed), WITHDRAWN_HELD (held,
+# then withdrawn), or the prefix before a released order's own note, kept with who
+# released it and when ("withdrawn:request:12"): its history keeps the release.
+WITHDRAWN = "withdrawn"
+WITHDRAWN_AFTER = "withdrawn:"
+WITHDRAWN_HELD = WITHDRAWN_AFTER + "held"
+
+
+def withdrawn_record(order: OrderCheck, by: str, now: datetime) -> OrderCheck:
+    """``order`` withdrawn by ``by`` (its rep) at ``now``, as it is then stored."""
+    if order.state is OrderState.RELEASED:
+        return replace(order, state=OrderState.WITHDRAWN,
+                       release_note=WITHDRAWN_AFTER + (order.release_note or ""))
+    return replace(order, state=OrderState.WITHDRAWN, released_at=now, released_by=by,
+                   release_note=WITHDRAWN_HELD if order.is_held else WITHDRAWN)
 # Why an order cannot be withdrawn (any more): refused or withdrawn, it counts nowhere.
 NOT_WITHDRAWABLE = {
     OrderState.REFUSED: N_("Order {order} was refused when its release was rejected: it "

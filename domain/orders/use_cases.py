@@ -13,7 +13,7 @@ app.yaml turns this off). The ERP's customer export has no hold flag to read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from domain.access import Member
 from domain.amount_text import has_sign, read_amount
@@ -37,11 +37,11 @@ from domain.orders.holds import HoldReview, in_erp_as
 from domain.orders.model import (
     NOT_HELD,
     NOT_WITHDRAWABLE,
-    WITHDRAWN_HELD,
     OrderCheck,
     OrderSource,
     OrderState,
     looks_like_our_id,
+    withdrawn_record,
 )
 from domain.orders.ports import OrderChange, OrderHappened
 from domain.orders.typed import NoCustomer
@@ -240,12 +240,7 @@ class OrderChecks(HoldReview):
                                       "lists it), then withdraw the order."),
                                    order=order.order_id, request=pending.id,
                                    requests=CommandName("requests"))
-            # One that was ever held stays in the customer's history of holds.
-            withdrawn = uow.orders.save(replace(
-                order, state=OrderState.WITHDRAWN, released_at=now,
-                released_by=actor.user_id,
-                release_note=WITHDRAWN_HELD if order.state is not OrderState.PASSED
-                else "withdrawn"))
+            withdrawn = uow.orders.save(withdrawn_record(order, actor.user_id, now))
             uow.audit.append(AuditEntry(now, actor.user_id, "orders.withdrawn", customer_id,
                                         order_details(withdrawn)))
             customer = uow.customers.get(customer_id)

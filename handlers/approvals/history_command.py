@@ -25,7 +25,7 @@ from domain.approvals.model import (
 )
 from domain.approvals.use_cases import CreditRequests
 from domain.errors import CustomerLookupError
-from domain.orders.model import OrderCheck, OrderState
+from domain.orders.model import WITHDRAWN_AFTER, WITHDRAWN_HELD, OrderCheck, OrderState
 from domain.orders.typed import unquoted
 from handlers.approvals.cards import ANSWERED_QUESTION, quoted
 from handlers.approvals.request_render import (
@@ -262,27 +262,35 @@ def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
               "amount": tr.money(check.amount),
               "held": _when(requests, tr, check.checked_at),
               "who": check.released_by or "",
-              "when": _when(requests, tr, check.released_at) if check.released_at else "",
-              "request": note.rpartition(":")[2]}
+              "when": _when(requests, tr, check.released_at) if check.released_at else ""}
     if check.state is OrderState.HELD:
-        line = tr._("{order} of {amount}, held on {held}: not to ship until released",
-                    **params)
-    elif check.state is OrderState.WITHDRAWN:
-        line = tr._("{order} of {amount}, held on {held}: withdrawn by <@{who}>, who placed "
-                    "it, on {when}; it will not ship", **params)
-    elif check.state is OrderState.REFUSED:
-        line = tr._("{order} of {amount}, held on {held}: refused by <@{who}> on {when} "
-                    "(request #{request}), it will not ship", **params)
-    elif note.startswith("request:"):
-        line = tr._("{order} of {amount}, held on {held}: released by <@{who}> on {when} "
-                    "(request #{request})", **params)
-    elif note == "recheck":
-        line = tr._("{order} of {amount}, held on {held}: released on {when}, as it passed "
+        return "• " + tr._("{order} of {amount}, held on {held}: not to ship until "
+                           "released", **params)
+    if note == WITHDRAWN_HELD:
+        return "• " + tr._("{order} of {amount}, held on {held}: withdrawn by <@{who}>, "
+                           "who placed it, on {when}; it will not ship", **params)
+    released = _released(check, note.removeprefix(WITHDRAWN_AFTER), params, tr)
+    if check.state is OrderState.WITHDRAWN:  # released first: both are its history
+        released = tr._("{released}; then withdrawn by <@{rep}>, who placed it: it will "
+                        "not ship", released=released, rep=check.checked_by)
+    return "• " + released
+
+
+def _released(check: OrderCheck, note: str, params: dict[str, str], tr: Translator) -> str:
+    """What ended the hold: a refusal, an approved release, a re-check or the ERP."""
+    request = note.rpartition(":")[2]
+    if check.state is OrderState.REFUSED:
+        return tr._("{order} of {amount}, held on {held}: refused by <@{who}> on {when} "
+                    "(request #{request}), it will not ship", request=request, **params)
+    if note.startswith("request:"):
+        return tr._("{order} of {amount}, held on {held}: released by <@{who}> on {when} "
+                    "(request #{request})", request=request, **params)
+    if note == "recheck":
+        return tr._("{order} of {amount}, held on {held}: released on {when}, as it passed "
                     "the order rules again", **params)
-    else:  # "closed": the ERP's order is no longer open (shipped, invoiced, cancelled)
-        line = tr._("{order} of {amount}, held on {held}: released on {when}, as the ERP "
-                    "no longer has it open", **params)
-    return "• " + line
+    # "closed": the ERP's order is no longer open (shipped, invoiced, cancelled)
+    return tr._("{order} of {amount}, held on {held}: released on {when}, as the ERP no "
+                "longer has it open", **params)
 
 
 def _change(change: LimitChange, changes: Sequence[LimitChange], requests: CreditRequests,

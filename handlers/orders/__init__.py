@@ -23,7 +23,8 @@ FEATURE = Feature(
                                 "held (with its release), released, refused or "
                                 "withdrawn; one typed by mistake is withdrawn from here"),
                    "",
-                   orders_command, aliases=("我的订单",), shows=True, takes_nothing=True),
+                   orders_command, aliases=("我的订单",), shows=True, takes_nothing=True,
+                   done_by=("withdraw", "撤回", "撤回订单", "撤单")),
     ),
     actions=(Action(REQUEST_RELEASE, on_request_release, ReleaseValue),
              Action(WITHDRAW, on_withdraw, ReleaseValue)),

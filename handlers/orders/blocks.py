@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from domain.model import Customer
 from domain.money import Money
-from domain.orders.model import Failure, OrderCheck, OrderSource, Rule, Verdict
+from domain.orders.model import (
+    WITHDRAWN_HELD,
+    Failure,
+    OrderCheck,
+    OrderSource,
+    Rule,
+    Verdict,
+)
 from domain.text import map_texts
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
@@ -172,13 +179,17 @@ def release_button(check: OrderCheck, tr: Translator, *, withdraw: bool = False)
 
 def withdraw_button(check: OrderCheck, tr: Translator, value: str | None = None) -> Block:
     order = order_label(check.order_id, check.reference, tr)
+    # A held order counts in no exposure (it holds the later orders); one OK to ship or
+    # released counts, and holds nothing.
+    question = (N_("Order {order} of {amount} will not ship, and no longer holds the "
+                   "customer's later orders. Place it again as a new order if it should "
+                   "ship.") if check.is_held else
+                N_("Order {order} of {amount} will not ship, and no longer counts in the "
+                   "customer's exposure. Place it again as a new order if it should ship."))
     return confirmed(
         button(tr._("Withdraw order"), WITHDRAW, value or ReleaseValue(
             order=check.order_id[:64], customer=check.customer_id[:64]).encode()),
-        tr._("Withdraw the order?"),
-        tr._("Order {order} of {amount} will not ship, and no longer counts in the "
-             "customer's exposure nor holds its later orders. Place it again as a new "
-             "order if it should ship.", order=order, amount=tr.money(check.amount)),
+        tr._("Withdraw the order?"), tr._(question, order=order, amount=tr.money(check.amount)),
         tr._("Withdraw"), tr._("Keep it"))
 
 
@@ -194,9 +205,14 @@ def withdrawn_note(check: OrderCheck, tr: Translator, in_limit: Money | None = N
 
 
 def withdrawn_text(check: OrderCheck, tr: Translator) -> str:
-    return tr._(":leftwards_arrow_with_hook: Order {order} of {amount} for {customer} is "
-                "withdrawn: it will not ship, and no longer counts in the customer's "
-                "exposure nor holds its later orders.",
+    """The rep's answer: ``check`` as withdrawn (``withdrawn_record``)."""
+    template = (N_(":leftwards_arrow_with_hook: Order {order} of {amount} for {customer} is "
+                   "withdrawn: it will not ship, and no longer holds the customer's later "
+                   "orders.") if check.release_note == WITHDRAWN_HELD else
+                N_(":leftwards_arrow_with_hook: Order {order} of {amount} for {customer} is "
+                   "withdrawn: it will not ship, and no longer counts in the customer's "
+                   "exposure."))
+    return tr._(template,
                 order=order_label(check.order_id, check.reference, tr),
                 amount=tr.money(check.amount),
                 customer=customer_name(tr, check.customer_name, check.customer_id,

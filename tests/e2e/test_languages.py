@@ -115,7 +115,7 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         "试试 `/credit 帮助`。")
     wrong = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit chek acme")
     assert wrong.text == (
-        "我不认识 `/credit chek`。您是不是想用 `/credit check`？试试 `/credit help`。")
+        "无法识别命令 `/credit chek`。您是不是想用 `/credit check`？试试 `/credit help`。")
     # The approvals' subcommands have Chinese names too (they were "我不认识").
     # Each named as it was typed: `/credit 委托 … 结束` for who wrote 委托.
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托").all_text() == (
@@ -131,13 +131,13 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit requests").all_text().replace(
             "/credit request", "/credit 申请"))
     history = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 历史 C0002").all_text()
-    assert "我不认识" not in history and history == bilingual.slack.slash(
+    assert "无法识别命令" not in history and history == bilingual.slack.slash(
         ZH, SALES_CHANNEL, "/credit history C0002").all_text().replace(
             "/credit request", "/credit 申请")
     # Examples with words read in Chinese too, in the help and in a refusal.
     helped = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 帮助").all_text()
     assert "例如 `/credit delegate @mei 至 2026-12-31`" in helped
-    assert "例如 `/credit request acme +100k 第一季度订单增加`" in helped
+    assert "例如 `/credit request acme +10万 第一季度订单增加`" in helped
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 @U02X").all_text() == (
         "请写委托给谁、到哪天：`/credit 委托 @mei 至 2026-12-31`（输入 @ 时从 Slack 显示的"
         "列表中选择此人）。")
@@ -171,15 +171,15 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     for traditional, simplified in (("檢查 C0002", "检查 C0002"), ("記錄 C0002", "记录 C0002"),
                                     ("紀錄 C0002", "记录 C0002")):
         answer = bilingual.slack.slash(ZH, SALES_CHANNEL, f"/credit {traditional}").all_text()
-        assert "我不认识" not in answer and answer == bilingual.slack.slash(
+        assert "无法识别命令" not in answer and answer == bilingual.slack.slash(
             ZH, SALES_CHANNEL, f"/credit {simplified}").all_text(), traditional
     # A word that is no command is quoted as typed, not half converted (历史記錄).
     unknown = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 歷史記錄").all_text()
-    assert unknown.startswith("我不认识 `/credit 歷史記錄`。试试 `/credit 帮助`。\n")
+    assert unknown.startswith("无法识别命令 `/credit 歷史記錄`。试试 `/credit 帮助`。\n")
     # A request line's refusals name the command as typed, their examples in Chinese.
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 申请 C0002 备货").all_text() == (
-        "请写客户、新额度或增加额以及理由：`/credit 申请 acme +100k 第一季度订单增加`（新的总额如 "
-        "`250000` 或 `USD 250k`，增加额如 `+100k`）。")
+        "请写客户、新额度或增加额以及理由：`/credit 申请 acme +10万 第一季度订单增加`（新的总额如 "
+        "`25万` 或 `USD 250k`，增加额如 `+10万`）。")
     assert bilingual.slack.slash(
         ZH, SALES_CHANNEL, "/credit 申请 C0002 +5000 人民币 EUR 备货").all_text() == (
         "“+5000 人民币 EUR”写了两种货币，CNY 和 EUR：请只写一种，例如 +5,000 CNY 或 +5,000 EUR。")
@@ -250,7 +250,7 @@ def test_lists_and_refusals_name_other_commands_as_the_reader_writes_theirs(bili
             ZH, SALES_CHANNEL, line).blocks if b["type"] == "section")
 
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 我的申请").all_text().endswith(
-        "您还没有提交过信用申请。可用 `/credit 申请 acme +100k 第一季度订单增加` 提交，或用 "
+        "您还没有提交过信用申请。可用 `/credit 申请 acme +10万 第一季度订单增加` 提交，或用 "
         "`/credit 申请` 打开表单。")
     assert said("/credit 会议列表") == "您没有即将举行的会议。`/credit 会议` 可安排会议。"
     assert said("/credit 纪要") == (

@@ -26,8 +26,12 @@ from tests.e2e.test_orders import (
 )
 
 WITHDRAWN = (":leftwards_arrow_with_hook: Order CB-1 (PO-77) of $1,000,000.00 for Lakeside "
-             "Furniture Outlet (C0013) is withdrawn: it will not ship, and no longer counts "
-             "in the customer's exposure nor holds its later orders.")
+             "Furniture Outlet (C0013) is withdrawn: it will not ship, and no longer holds "
+             "the customer's later orders.")
+
+
+# The test world's frozen moment, as /credit history writes it.
+MOMENT = "<!date^1795917600^{date_short_pretty} {time}|Nov 29, 2026, 10:00\u202fAM>"
 
 
 def labels(reply: Any) -> list[str]:
@@ -38,11 +42,10 @@ def test_a_mistyped_held_order_is_withdrawn_and_placed_again_under_its_reference
     typo = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 1000k PO-77")
     assert labels(typo) == ["Request release", "Withdraw order"]
     [withdraw] = [b for b in typo.buttons() if b["text"]["text"] == "Withdraw order"]
-    # Slack asks first: it cannot be undone.
+    # Slack asks first: it cannot be undone. Held, it counted in no exposure (it said so).
     assert withdraw["confirm"]["text"]["text"] == (
-        "Order CB-1 (PO-77) of $1,000,000.00 will not ship, and no longer counts in the "
-        "customer's exposure nor holds its later orders. Place it again as a new order if "
-        "it should ship.")
+        "Order CB-1 (PO-77) of $1,000,000.00 will not ship, and no longer holds the "
+        "customer's later orders. Place it again as a new order if it should ship.")
     # Only the rep who placed it takes it back.
     other = world.slack.click(OWNER_C0013, typo, "Withdraw order")
     assert other is not None and other.all_text() == (
@@ -82,9 +85,8 @@ def test_a_mistyped_held_order_is_withdrawn_and_placed_again_under_its_reference
     assert labels(listing) == ["Request release", "Withdraw order"]
     # The customer's history keeps the hold, and who took it back.
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0013").all_text()
-    moment = "<!date^1795917600^{date_short_pretty} {time}|Nov 29, 2026, 10:00\u202fAM>"
-    assert (f"• CB-1 (PO-77) of $1,000,000.00, held on {moment}: withdrawn by <@{SALES}>, "
-            f"who placed it, on {moment}; it will not ship") in history.splitlines()
+    assert (f"• CB-1 (PO-77) of $1,000,000.00, held on {MOMENT}: withdrawn by <@{SALES}>, "
+            f"who placed it, on {MOMENT}; it will not ship") in history.splitlines()
 
 
 def test_an_order_ok_to_ship_withdrawn_gives_its_headroom_back(world):
@@ -96,11 +98,18 @@ def test_an_order_ok_to_ship_withdrawn_gives_its_headroom_back(world):
     before = available()
     placed = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 20k PO-7")
     assert labels(placed) == ["Withdraw order"]
+    assert placed.buttons()[0]["confirm"]["text"]["text"] == (
+        "Order CB-1 (PO-7) of $20,000.00 will not ship, and no longer counts in the "
+        "customer's exposure. Place it again as a new order if it should ship.")
     assert available() != before
     # Retyped to mend it: the answer offers to take the first back.
     retyped = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 2k PO-7")
     assert labels(retyped) == ["Withdraw order"]
-    world.slack.click(SALES, retyped, "Withdraw order")
+    done = world.slack.click(SALES, retyped, "Withdraw order")
+    assert done is not None and done.text == (
+        ":leftwards_arrow_with_hook: Order CB-1 (PO-7) of $20,000.00 for Acme Industrial "
+        "Supply (C0001) is withdrawn: it will not ship, and no longer counts in the "
+        "customer's exposure.")
     assert checks(world)["CB-1"].state == "withdrawn"
     assert available() == before
 
@@ -192,3 +201,32 @@ def test_a_release_filed_while_the_order_is_withdrawn_leaves_one_of_them(world, 
     if request_filed:
         assert pressed is not None and pressed.all_text().startswith(
             "The release of order CB-1 is asked for in request #")
+
+
+def test_a_released_order_withdrawn_keeps_its_release_in_the_history(world):
+    # Withdrawn, its row said only who withdrew it: who released it, and by which
+    # request, was gone from the customer's history.
+    from domain.approvals.model import Outcome
+    from tests.e2e.conftest import CREDIT_MANAGER
+
+    held = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-5")
+    request = _release_asked(world, held)
+    manager = world.services.config.roster().member(CREDIT_MANAGER)
+    world.services.requests.decide(manager, request.id, 1, Outcome.APPROVED)
+    listing = world.slack.slash(SALES, SALES_CHANNEL, "/credit orders")
+    assert labels(listing) == ["Withdraw order"]
+    world.slack.click(SALES, listing, "Withdraw order")
+    row = checks(world)["CB-1"]
+    assert (row.state, row.released_by, row.release_note) == (
+        "withdrawn", CREDIT_MANAGER, f"withdrawn:request:{request.id}")
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0013").all_text()
+    [line] = [line for line in history.splitlines() if line.startswith("• CB-1 (PO-5)")]
+    assert line.endswith(f": released by <@{CREDIT_MANAGER}> on {MOMENT} (request "
+                         f"#{request.id}); then withdrawn by <@{SALES}>, who placed it: it "
+                         "will not ship")
+
+
+def test_withdraw_typed_as_a_command_points_to_the_orders_list(world):
+    said = world.slack.slash(SALES, SALES_CHANNEL, "/credit withdraw CB-1")
+    assert said.text == ("`/credit withdraw` is not something I know. Did you mean "
+                         "`/credit orders`? Try `/credit help`.")

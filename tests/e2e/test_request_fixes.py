@@ -402,8 +402,8 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
     assert said(world, "/credit 订单 华夏物流 五万") == (
         "“五万”用的是中文数字：请用阿拉伯数字填写，例如 5万或50000。")
     assert said(world, "/credit request acme packaging") == (
-        "请写客户、新额度或增加额以及理由：`/credit request acme +100k 第一季度订单增加`"
-        "（新的总额如 `250000` 或 `USD 250k`，增加额如 `+100k`）。")
+        "请写客户、新额度或增加额以及理由：`/credit request acme +10万 第一季度订单增加`"
+        "（新的总额如 `25万` 或 `USD 250k`，增加额如 `+10万`）。")
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k 春节备货")
     [request] = requests_of(world)
     assert mrkdwn(reply) == (

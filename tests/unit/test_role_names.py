@@ -28,7 +28,7 @@ def test_a_phrase_value_is_translated_and_a_plain_string_is_not():
     assert ZH._("After the customer comes the new limit or the increase: `{command} "
                 "{example}`.", command="/credit request",
                 example=Phrase("acme +100k larger Q1 orders")) == (
-        "客户之后请写新额度或增加额：`/credit request acme +100k 第一季度订单增加`。")
+        "客户之后请写新额度或增加额：`/credit request acme +10万 第一季度订单增加`。")
     assert ZH.value("acme +100k larger Q1 orders") == "acme +100k larger Q1 orders"
 
 
