@@ -64,8 +64,9 @@ class InvoiceQueries(ReceivablesQueries, Protocol):
         customer, due date and id."""
         ...
 
-    def settled(self, customer_id: str) -> set[str]:
-        """The ids of the customer's invoices with nothing left to pay."""
+    def settled(self, customer_id: str, of: Sequence[str] | None = None) -> set[str]:
+        """The ids of the customer's invoices with nothing left to pay (of those ``of``
+        names, when given)."""
         ...
 
     def paid_since(self, customer_id: str, since: date, invoice_ids: Sequence[str] = (),

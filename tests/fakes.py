@@ -154,9 +154,10 @@ class FakeReceivables:
         return sorted((i for i in self.invoices if i.customer_id in wanted and i.is_outstanding),
                       key=lambda i: (i.customer_id, i.due_date, i.invoice_id))
 
-    def settled(self, customer_id: str) -> set[str]:
+    def settled(self, customer_id: str, of: Sequence[str] | None = None) -> set[str]:
         return {i.invoice_id for i in self.invoices
-                if i.customer_id == customer_id and not i.is_outstanding}
+                if i.customer_id == customer_id and not i.is_outstanding
+                and (of is None or i.invoice_id in of)}
 
     def paid_since(self, customer_id: str, since: date, invoice_ids: Sequence[str] = (),
                    until: date | None = None) -> dict[tuple[str, date], Decimal]:

@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.fields import shown
 from bot.config.section import Section
-from domain.imports.fields import date_meant
+from domain.imports.fields import iso_date_meant
 from domain.working_time import WEEKDAYS, WorkingHours, WorkingTime
 
 _CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
@@ -134,11 +134,11 @@ def read_holidays(value: object) -> list[date]:
             wrong.append(day)
     if len(wrong) == 1:
         # 24.12.2026 as Germany writes it: told the one date it can be.
-        meant = date_meant(str(wrong[0]).strip()) if isinstance(wrong[0], str) else ""
-        if meant:  # "; write 2026-12-24": that date, not the form again beside it
+        meant = iso_date_meant(str(wrong[0]).strip()) if isinstance(wrong[0], str) \
+            else None
+        if meant:  # that date, not the form again beside it
             raise _error("{shown} is not a date; write it {day} (each holiday as "
-                         "YYYY-MM-DD)", shown=shown(wrong[0]),
-                         day=meant.removeprefix("; write "))
+                         "YYYY-MM-DD)", shown=shown(wrong[0]), day=meant)
         raise _error("{shown} is not a date; write each holiday as {hint}",
                      shown=shown(wrong[0]), hint=_HOLIDAY_HINT)
     if wrong:  # every one, not only the first to be put right

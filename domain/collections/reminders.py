@@ -96,9 +96,10 @@ def settled_key(dispute_id: int) -> str:
 
 
 def _all_settled(uow: UnitOfWork, dispute: Dispute) -> bool:
-    """Whether none of the dispute's invoices is still owed in the latest import."""
-    owed = {i.invoice_id for i in uow.receivables.open_invoices([dispute.customer_id])}
-    return not owed.intersection(dispute.invoice_ids)
+    """Whether the latest import has each of the dispute's invoices, with nothing left to
+    pay (one missing from a partial import, or renumbered, is no news of a payment)."""
+    ids = list(dict.fromkeys(dispute.invoice_ids))
+    return len(uow.receivables.settled(dispute.customer_id, ids)) == len(ids)
 
 
 def stale_key(customer_id: str, since: date) -> str:

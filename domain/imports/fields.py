@@ -195,21 +195,27 @@ def iso_date(raw: str) -> date:
 
 
 def date_meant(raw: str) -> str:
+    """``iso_date_meant`` as the end of a refusal: "; write 2026-10-31", else ""."""
+    meant = iso_date_meant(raw)
+    return f"; write {meant}" if meant else ""
+
+
+def iso_date_meant(raw: str) -> str | None:
     """The ISO form of a date the ERP wrote otherwise, when it can only be one date: a
     spreadsheet's date and time (2026-12-04 00:00:00), or day and month in an order the
     numbers settle (31/10/2026: no month 31), or dots do (04.05.2026 is 4 May).
-    04/05/2026 could be either: no guess."""
+    04/05/2026 could be either: no guess (None)."""
     if _DATE.fullmatch(raw[:10]) and _MIDNIGHT.fullmatch(raw[10:]):
-        return f"; write {raw[:10]}"
+        return raw[:10]
     if (year_first := _YEAR_FIRST.fullmatch(raw)) is not None:
         # 2026/09/01, 2026.9.1, 2026年9月1日: the year first settles the order.
         try:
-            return f"; write {date(*(int(part) for part in year_first.groups())).isoformat()}"
+            return date(*(int(part) for part in year_first.groups())).isoformat()
         except ValueError:
-            return ""
+            return None
     found = _SLASHED.fullmatch(raw)
     if found is None:
-        return ""
+        return None
     first, second, year = (int(part) for part in found.groups())
     if raw.count(".") == 2 and first <= 12 and second <= 12:
         # Dots between day, month and year are Europe's way (01.10.2026 is 1 October);
@@ -220,11 +226,11 @@ def date_meant(raw: str) -> str:
     elif second > 12 >= first:
         day, month = second, first
     else:
-        return ""
+        return None
     try:
-        return f"; write {date(year, month, day).isoformat()}"
+        return date(year, month, day).isoformat()
     except ValueError:
-        return ""
+        return None
 
 
 def currency(raw: str) -> str:

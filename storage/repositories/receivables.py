@@ -188,10 +188,12 @@ class SqlReceivablesQueries:
         invoices.sort(key=lambda i: (i.customer_id, i.due_date, i.invoice_id))
         return invoices
 
-    def settled(self, customer_id: str) -> set[str]:
+    def settled(self, customer_id: str, of: Sequence[str] | None = None) -> set[str]:
         query = select(_I.c.invoice_id).where(
             _I.c.customer_id == customer_id,
             ~(_I.c.status.in_(_OPEN_INVOICE) & (_I.c.open_amount > 0)))
+        if of is not None:
+            query = query.where(_I.c.invoice_id.in_(list(of)))
         return set(self._session.connection().execute(query).scalars())
 
     def paid_since(self, customer_id: str, since: date, invoice_ids: Sequence[str] = (),

@@ -773,6 +773,15 @@ def test_a_dispute_whose_invoices_the_erp_settles_is_pointed_out_once_not_closed
     assert [d.is_open for d in uow.collections.disputes("C1")] == [True]
 
 
+def test_a_disputed_invoice_missing_from_the_import_is_no_news_of_a_payment(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices) -> None:
+    # Read from the open invoices, one a partial import left out counted as settled.
+    day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
+    uow.receivables.invoices = [i for i in uow.receivables.invoices if i.invoice_id != "I2"]
+    assert CollectionsJob(day).run().settled == 0
+    assert not [call for call in notices.calls if call[0] == "settled"]
+
+
 def test_a_settled_dispute_nobody_can_be_told_of_is_neither_counted_nor_audited(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices) -> None:
     # No department channel, no owner, no collector: it was counted and audited on every
