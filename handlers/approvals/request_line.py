@@ -76,9 +76,27 @@ class RequestLine:
     after: str = field(default="", compare=False)
 
 
+# The amount said with a verb, as Chinese is written: "增加31万" an increase (+31万),
+# "提高到50万" a new total (50万). A word of its own, before the first amount only (a
+# reason's "增加2个门店" stays as written), and right before digits.
+_VERB = re.compile(r"(?<=\s)(?:(提高到|提高至|增加到|增加至|上调到|上调至|调整到|调整为|调整至|"
+                   r"调到|调至|改为|改成|增至|加到|加至)|(增加|提高|上调|增|加))\s*(?=[0-9０-９])")
+
+
+def _verb_as_sign(text: str) -> str:
+    found = _VERB.search(text)
+    if found is None or _amount_at(text[:found.start()].split(), 1) is not None:
+        return text
+    # "华夏 加1号仓 +5万": a name's word, not an amount.
+    said = re.split(r"[,，。;；:：]", text[found.end():].split(maxsplit=1)[0])[0]
+    if not _strictly_amount(said):
+        return text
+    return text[:found.start()] + ("" if found[1] else "+") + text[found.end():]
+
+
 def parse_request_line(text: str) -> RequestLine:
     # "+5万，春节备货": the reason after the mark (orders read theirs so).
-    written, text = text, " ".join(amount_parted(text, _reads_as_amount).split())
+    written, text = text, " ".join(amount_parted(_verb_as_sign(text), _reads_as_amount).split())
     opened = text[:1]
     if opened in _QUOTES:
         end = text.find(_QUOTES[opened], 1)

@@ -127,6 +127,16 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
                                                        "more stock", quoted=True)),
     ('"Studio 54, LLC" +10k more stock', RequestLine("Studio 54, LLC", "+10k", "more stock",
                                                      quoted=True)),
+    # The amount said with a verb, as Chinese is written: an increase, or a new total.
+    ("厦门海岸 增加31万 春节备货", RequestLine("厦门海岸", "+31万", "春节备货")),
+    ("厦门海岸 增加 31万，春节备货", RequestLine("厦门海岸", "+31万", "春节备货")),
+    ("厦门海岸 提高到50万 春节备货", RequestLine("厦门海岸", "50万", "春节备货")),
+    ("厦门海岸 调整为 50万 春节备货", RequestLine("厦门海岸", "50万", "春节备货")),
+    ("C8 加５万 新门店", RequestLine("C8", "+５万", "新门店")),
+    # Not in the reason, nor where no digits follow.
+    ("C8 +5万 增加2个门店", RequestLine("C8", "+5万", "增加2个门店")),
+    ("C8 50万 提高到年底", RequestLine("C8", "50万", "提高到年底")),
+    ("华夏 加1号仓 +5万 备货", RequestLine("华夏 加1号仓", "+5万", "备货")),
     # A bidi override inside the day is dropped, as everywhere text is compared.
     ("华夏物流 +5万 至 2027\u202e-01-31 x", RequestLine("华夏物流", "+5万", "x",
                                                    date(2027, 1, 31))),
