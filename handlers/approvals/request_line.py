@@ -84,14 +84,23 @@ _VERB = re.compile(r"(?<=\s)(?:(提高到|提高至|增加到|增加至|上调�
 
 
 def _verb_as_sign(text: str) -> str:
-    found = _VERB.search(text)
-    if found is None or _amount_at(text[:found.start()].split(), 1) is not None:
+    # A quoted name is as typed ("华夏 增加1万 公司"), and its digits are no amount.
+    head, body, first = "", text, 1
+    closing = _QUOTES.get(text[:1])
+    if closing is not None and (end := text.find(closing, 1)) > 0:
+        head, body, first = text[:end + 1], text[end + 1:], 0
+    found = _VERB.search(body)
+    # An amount before the verb was the amount; a temporary limit's day is none.
+    before = [word for word in body[:found.start()].split() if not looks_like_day(word)
+              and unicodedata.normalize("NFKC", word).lower() not in UNTIL_WORDS] \
+        if found is not None else []
+    if found is None or _amount_at(before, first) is not None:
         return text
     # "华夏 加1号仓 +5万": a name's word, not an amount.
-    said = re.split(r"[,，。;；:：]", text[found.end():].split(maxsplit=1)[0])[0]
+    said = re.split(r"[,，。;；:：]", body[found.end():].split(maxsplit=1)[0])[0]
     if not _strictly_amount(said):
         return text
-    return text[:found.start()] + ("" if found[1] else "+") + text[found.end():]
+    return head + body[:found.start()] + ("" if found[1] else "+") + body[found.end():]
 
 
 def parse_request_line(text: str) -> RequestLine:

@@ -102,6 +102,15 @@ def test_at_debug_a_slack_call_is_logged_without_its_bodies(bare_root):
     # Bolt's answer to a button or a form.
     ('Responding with status: 200 body: "Credit limit $100,000.00" (12 millis)',
      "Responding with status: 200 (its body left out of the log)"),
+    ("Responding with listener middleware's response - listener: x, status: 200, body: "
+     '{"text": "$22,420.81"}',
+     "Responding with listener middleware's response - listener: x, status: 200 (its body "
+     "left out of the log)"),
+    ('Skipped self event: {"text": "Credit limit $100,000.00"}',
+     "Skipped self event (its body left out of the log)"),
+    # slack_sdk's retry lines name the response_url at INFO.
+    ("Going to retry the same request: POST https://hooks.slack.com/commands/T0001/12/"
+     "SECRETsecret", "Going to retry the same request: POST a response_url"),
     ("No customer matches “acme”", "No customer matches “acme”")])
 def test_every_slack_call_line_is_written_without_its_body(logged, written):
     assert OneLineFormatter("%(message)s").format(record(logged)) == written

@@ -137,6 +137,13 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
     ("C8 +5万 增加2个门店", RequestLine("C8", "+5万", "增加2个门店")),
     ("C8 50万 提高到年底", RequestLine("C8", "50万", "提高到年底")),
     ("华夏 加1号仓 +5万 备货", RequestLine("华夏 加1号仓", "+5万", "备货")),
+    # A quoted name as typed, its digits no amount; a temporary limit's day before it.
+    ('"华夏 增加1万 公司" 增加5万 备货', RequestLine("华夏 增加1万 公司", "+5万", "备货",
+                                            quoted=True)),
+    ('"Acme 2000 Ltd" 增加5万 备货', RequestLine("Acme 2000 Ltd", "+5万", "备货",
+                                             quoted=True)),
+    ("华夏物流 至 2027-01-31 增加5万 备货", RequestLine("华夏物流", "+5万", "备货",
+                                                 date(2027, 1, 31))),
     # A bidi override inside the day is dropped, as everywhere text is compared.
     ("华夏物流 +5万 至 2027\u202e-01-31 x", RequestLine("华夏物流", "+5万", "x",
                                                    date(2027, 1, 31))),
