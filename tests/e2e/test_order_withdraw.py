@@ -30,8 +30,14 @@ WITHDRAWN = (":leftwards_arrow_with_hook: Order CB-1 (PO-77) of $1,000,000.00 fo
              "the customer's later orders.")
 
 
-# The test world's frozen moment, as /credit history writes it.
-MOMENT = "<!date^1795917600^{date_short_pretty} {time}|Nov 29, 2026, 10:00\u202fAM>"
+def moment(world: Any, order: str, field: str) -> str:
+    """An order's stored moment as /credit history writes it (the world's clock ticks)."""
+    from handlers.i18n import translator
+
+    with world.services.uow() as uow:
+        stored = uow.orders.find("C0013", order)
+    zone = world.services.config.organisation.zone
+    return translator("en-US").moment(getattr(stored, field), zone)
 
 
 def labels(reply: Any) -> list[str]:
@@ -85,8 +91,9 @@ def test_a_mistyped_held_order_is_withdrawn_and_placed_again_under_its_reference
     assert labels(listing) == ["Request release", "Withdraw order"]
     # The customer's history keeps the hold, and who took it back.
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0013").all_text()
-    assert (f"• CB-1 (PO-77) of $1,000,000.00, held on {MOMENT}: withdrawn by <@{SALES}>, "
-            f"who placed it, on {MOMENT}; it will not ship") in history.splitlines()
+    held, gone = moment(world, "CB-1", "checked_at"), moment(world, "CB-1", "released_at")
+    assert (f"• CB-1 (PO-77) of $1,000,000.00, held on {held}: withdrawn by <@{SALES}>, who "
+            f"placed it, on {gone}; it will not ship") in history.splitlines()
 
 
 def test_an_order_ok_to_ship_withdrawn_gives_its_headroom_back(world):
@@ -221,7 +228,8 @@ def test_a_released_order_withdrawn_keeps_its_release_in_the_history(world):
         "withdrawn", CREDIT_MANAGER, f"withdrawn:request:{request.id}")
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0013").all_text()
     [line] = [line for line in history.splitlines() if line.startswith("• CB-1 (PO-5)")]
-    assert line.endswith(f": released by <@{CREDIT_MANAGER}> on {MOMENT} (request "
+    released = moment(world, "CB-1", "released_at")
+    assert line.endswith(f": released by <@{CREDIT_MANAGER}> on {released} (request "
                          f"#{request.id}); then withdrawn by <@{SALES}>, who placed it: it "
                          "will not ship")
 
