@@ -121,7 +121,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
                                 limit=tr.money(verdict.contract_limit))
         blocks = [section(head + "\n" + body)]
         if check is not None:  # a typed mistake is taken back here, not by the credit team
-            blocks.append(actions(f"orders_withdraw_{check.id}", withdraw_button(check, tr)))
+            blocks.append(withdraw_actions(check, tr))
         return message(head, blocks)
     if order is not None and check is not None and customer.owner_slack_id not in (
             None, check.checked_by):
@@ -191,6 +191,11 @@ def withdraw_button(check: OrderCheck, tr: Translator, value: str | None = None)
             order=check.order_id[:64], customer=check.customer_id[:64]).encode()),
         tr._("Withdraw the order?"), tr._(question, order=order, amount=tr.money(check.amount)),
         tr._("Withdraw"), tr._("Keep it"))
+
+
+def withdraw_actions(check: OrderCheck, tr: Translator) -> Block:
+    """*Withdraw order* alone, for an order that holds nothing to release."""
+    return actions(f"orders_withdraw_{check.id}", withdraw_button(check, tr))
 
 
 def withdrawn_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None) -> str:

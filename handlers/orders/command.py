@@ -37,12 +37,12 @@ from handlers.orders.blocks import (
     customer_name,
     release_button,
     verdict_message,
-    withdraw_button,
+    withdraw_actions,
     withdrawn_text,
 )
 from handlers.orders.payloads import ReleaseValue
 from handlers.payloads import opened_in
-from handlers.render import Message, actions, erp_text, message, section
+from handlers.render import Message, erp_text, message, section
 
 NUMBER_IN_THE_NAME = N_("“{words}” begins the name of {customer}: put the name in quotes, "
                         "e.g. `{command} \"{customer}\" 120k`.")
@@ -108,7 +108,7 @@ def order(context: BoltContext, text: str) -> Message:
         # Retyped for a held order: the way on is its release, one press away.
         said = explain(repeated, tr)
         buttons = (release_button(placed, tr, withdraw=mine) if placed.is_held else
-                   actions(f"orders_withdraw_{placed.id}", withdraw_button(placed, tr)))
+                   withdraw_actions(placed, tr))
         return message(said, [section(said), buttons])
     return verdict_message(answer.customer, answer.verdict, context["tr"], answer.check)
 

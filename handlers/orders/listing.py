@@ -15,13 +15,12 @@ from handlers.orders.blocks import (
     customer_name,
     order_amount,
     release_button,
-    withdraw_button,
+    withdraw_actions,
 )
 from handlers.render import (
     MESSAGE_BUDGET,
     Block,
     Message,
-    actions,
     context,
     message,
     section,
@@ -64,8 +63,7 @@ def render(placed: list[PlacedOrder], tr: Translator, command: str = "/credit or
         if order.check.is_held and order.release_request is None:
             these.append(release_button(order.check, tr, withdraw=True))
         elif order.check.state in (OrderState.PASSED, OrderState.RELEASED):
-            these.append(actions(f"orders_withdraw_{order.check.id}",
-                                 withdraw_button(order.check, tr)))
+            these.append(withdraw_actions(order.check, tr))
         # Whole orders within Slack's size (twenty long references of & weigh more).
         if size(blocks + these) > MESSAGE_BUDGET - NOTE_ROOM:
             break
