@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import DatabaseError, DBAPIError
+from sqlalchemy.exc import DatabaseError, DBAPIError, SQLAlchemyError
 
 from bot.cli.common import (
     _fail,
@@ -30,6 +31,7 @@ from domain.errors import RecordsUnavailable
 from domain.imports import KINDS, HeaderError
 from storage.db import unavailable_reason
 from storage.importer import ImportReport, after_interruption
+from storage.lock_waits import lock_waits
 
 
 @click.command("import")
@@ -108,9 +110,45 @@ def _import_and_review(services: Services, kind: str, file: Path, skip_invalid: 
         _fail(REJECTED_FILE.format(rows=report.rejected))
 
 
+# How often the import looks for a lock it waits on (PostgreSQL), and says who holds it.
+LOCK_LOOK_SECONDS = 10.0
+WAITING = ("waiting for a lock on {what} held by PostgreSQL session {pid} ({who}, {state}: "
+           "{query}): the import goes on once that session commits or ends")
+
+
+def _say_lock_waits(services: Services, done: threading.Event) -> None:
+    """Each session that keeps the import waiting, said once on stderr (cron's mail)."""
+    said: set[int] = set()
+    while not done.wait(LOCK_LOOK_SECONDS):
+        try:
+            waits = lock_waits(services.engine)
+        except SQLAlchemyError:
+            continue  # the import says what is wrong with the database
+        for wait in waits:
+            if wait.pid not in said:
+                said.add(wait.pid)
+                err.print(WAITING.format(what=wait.what, pid=wait.pid,
+                                         who=wait.application or "no application name",
+                                         state=wait.state, query=wait.query),
+                          markup=False, soft_wrap=True)
+
+
 def run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool = False,
                dry_run: bool = False, encoding: str | None = None) -> ImportReport:
     """The import with a progress bar on a terminal."""
+    done = threading.Event()
+    watcher = threading.Thread(target=_say_lock_waits, args=(services, done), daemon=True,
+                               name="creditbot-lock-waits")
+    watcher.start()
+    try:
+        return _run_import(services, kind, file, skip_invalid=skip_invalid,
+                           dry_run=dry_run, encoding=encoding)
+    finally:
+        done.set()
+
+
+def _run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool,
+                dry_run: bool, encoding: str | None) -> ImportReport:
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     with Progress(

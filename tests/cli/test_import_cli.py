@@ -296,3 +296,35 @@ def test_a_kill_after_the_commit_says_the_file_is_in_and_gives_the_claim_back(
     with engine.connect() as conn:
         assert sorted(conn.scalars(select(CustomerRow.customer_id))) == ["C1", "C2"]
     assert holder_of(engine, IMPORT_LEASE) is None
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_import_waiting_on_another_sessions_lock_says_whose(cli, write_csv, engine,
+                                                               database_url, monkeypatch):
+    # Behind a psql session's LOCK TABLE it printed nothing until cron's timeout killed it:
+    # "interrupted before it finished", with no cause.
+    import threading
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    from bot.cli import imports
+
+    monkeypatch.setattr(imports, "LOCK_LOOK_SECONDS", 0.2)
+    path = write_csv("customers.csv", CUSTOMERS)
+    other = create_engine(engine.url, connect_args={"application_name": "psql"})
+    with other.connect() as session:
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        session.execute(text("LOCK TABLE customers IN SHARE MODE"))
+        # Released a while after the import began to wait for it.
+        threading.Timer(2.0, session.rollback).start()
+        started = time.monotonic()
+        result = cli("import", "customers", str(path))
+    other.dispose()
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started >= 1.5
+    assert result.stderr.splitlines()[0] == (
+        f"waiting for a lock on customers held by PostgreSQL session {pid} (psql, idle in "
+        "transaction: LOCK TABLE customers IN SHARE MODE): the import goes on once that "
+        "session commits or ends")
+    assert result.stdout.startswith("customers: 2 rows read — 2 inserted")
