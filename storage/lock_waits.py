@@ -35,10 +35,16 @@ class LockWait:
     what: str  # the table (or the kind of lock) waited for
 
 
+def waits_are_seen(engine: Engine) -> bool:
+    """Whether ``lock_waits`` can see anything: PostgreSQL's; SQLite's writers wait on
+    its own busy timeout, which says so itself."""
+    return engine.dialect.name == "postgresql"
+
+
 def lock_waits(engine: Engine) -> list[LockWait]:
-    """Who this process's sessions wait for now ([] on SQLite, whose writers wait on
-    its own busy timeout, and when nobody waits)."""
-    if engine.dialect.name != "postgresql":
+    """Who this process's sessions wait for now ([] where waits are not seen, and when
+    nobody waits)."""
+    if not waits_are_seen(engine):
         return []
     with engine.connect() as connection:
         rows = connection.execute(_WAITS, {"name": application_name()})

@@ -31,7 +31,7 @@ from domain.errors import RecordsUnavailable
 from domain.imports import KINDS, HeaderError
 from storage.db import unavailable_reason
 from storage.importer import ImportReport, after_interruption
-from storage.lock_waits import lock_waits
+from storage.lock_waits import lock_waits, waits_are_seen
 
 
 @click.command("import")
@@ -135,11 +135,12 @@ def _say_lock_waits(services: Services, done: threading.Event) -> None:
 
 def run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool = False,
                dry_run: bool = False, encoding: str | None = None) -> ImportReport:
-    """The import with a progress bar on a terminal."""
+    """The import with a progress bar on a terminal (and, on PostgreSQL, a word on whose
+    lock keeps it waiting)."""
     done = threading.Event()
-    watcher = threading.Thread(target=_say_lock_waits, args=(services, done), daemon=True,
-                               name="creditbot-lock-waits")
-    watcher.start()
+    if waits_are_seen(services.engine):  # no thread waking every ten seconds for nothing
+        threading.Thread(target=_say_lock_waits, args=(services, done), daemon=True,
+                         name="creditbot-lock-waits").start()
     try:
         return _run_import(services, kind, file, skip_invalid=skip_invalid,
                            dry_run=dry_run, encoding=encoding)
