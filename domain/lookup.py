@@ -225,22 +225,29 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
             raise AmbiguousCustomer(asked, matches, total)
     if len(matches) == 1:
         return matches[0]
+    if len(matches) > MAX_CANDIDATES:
+        # by_name_prefix stopped there: "matches several" of 300 said nothing of the
+        # other 290, so they are counted.
+        starting = {ref.customer_id for ref, name_key in directory.all_name_keys()
+                    if name_key.startswith(key)}
+        raise AmbiguousCustomer(asked, sorted(matches, key=lambda r: r.name)[:MAX_CANDIDATES],
+                                len(starting))
     if matches:
-        raise AmbiguousCustomer(asked, sorted(matches, key=lambda r: r.name)[:MAX_CANDIDATES])
+        raise AmbiguousCustomer(asked, sorted(matches, key=lambda r: r.name))
     names = directory.all_name_keys()
     inside = _containing(key, names)
     if len(inside) == 1:
         return inside[0]
     if 1 < len(inside) <= MAX_CANDIDATES:
         raise AmbiguousCustomer(asked, sorted(inside, key=lambda r: r.name))
-    if inside and not close:
-        # More hold it than can be listed: "matches several", with the closest of them,
-        # not "no customer matches" (which a guess may take where a look may).
+    if inside:
+        # More hold it than can be listed: "matches N customers", with the closest of
+        # them, not "no customer matches" (with a guess among names that all hold it).
         held = {ref.customer_id for ref in inside}
         closest = [ref for ref, _ in _ranked(key, [n for n in names
                                                   if n[0].customer_id in held])]
         raise AmbiguousCustomer(asked, closest or sorted(
-            inside, key=lambda r: r.name)[:MAX_CANDIDATES])
+            inside, key=lambda r: r.name)[:MAX_CANDIDATES], len(inside))
     loose = _by_loose_id(query, names)
     if len(loose) == 1 and close:
         return loose[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from domain.text import as_typed
@@ -159,6 +160,18 @@ def header(text: str) -> Block:
 
 def section(text: str) -> Block:
     return {"type": "section", "text": mrkdwn(text)}
+
+
+def fitting(lines: Sequence[str], room: int) -> int:
+    """How many of ``lines``, from the first, fit in ``room`` characters, each with the
+    line break before it: a long list is shown as whole lines and counted, where
+    ``section`` would cut it mid-line, and with it the count of the rest."""
+    used = 0
+    for kept, line in enumerate(lines):
+        used += len(line) + 1
+        if used > room:
+            return kept
+    return len(lines)
 
 
 def fields(*pairs: tuple[str, str]) -> Block:

@@ -5,6 +5,7 @@ and the limits approved for it, newest first."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,7 @@ from handlers.render import (
     Message,
     context,
     erp_text,
+    fitting,
     header,
     message,
     section,
@@ -62,7 +64,13 @@ PICK = "credit_history_pick"
 # within Slack's 50 blocks and its size limit.
 REQUESTS_SHOWN = 12
 CHANGES_SHOWN = 15
+# A request's reason and each decision's comment quoted at most so long here (whole on
+# the cards and in the messages): one section of 3,000 characters holds a request's
+# whole story, every level's decision included.
+REASON = 1000
 COMMENT = 300
+# A decision's comment when even that leaves no room for every decision.
+BRIEF = 80
 # Room a request's section keeps for its closing line ("cancelled by … on …: why") and
 # for the count of questions left out.
 CLOSING_ROOM = 200
@@ -121,16 +129,12 @@ def _history(context_: BoltContext, rest: str) -> Message:
              for c in changes[:CHANGES_SHOWN]]
     tail: list[Block] = []
     if found.held_orders:
-        text = "*" + tr._("Held orders") + "*"
-        shown = 0
+        title = "*" + tr._("Held orders") + "*"
+        held = [_held(check, deps.requests, tr) for check in found.held_orders[:REQUESTS_SHOWN]]
         # Whole lines, as many as one section holds (long references and two dates a
         # line could pass Slack's 3,000 characters, and a cut line loses its date).
-        for check in found.held_orders[:REQUESTS_SHOWN]:
-            line = _held(check, deps.requests, tr)
-            if len(text) + 1 + len(line) > SECTION_TEXT:
-                break
-            text, shown = text + "\n" + line, shown + 1
-        tail.append(section(text))
+        shown = fitting(held, SECTION_TEXT - len(title))
+        tail.append(section("\n".join([title, *held[:shown]])))
         if len(found.held_orders) > shown:
             tail.append(context(tr._("Only the {n} latest held orders are shown.",
                                      n=shown)))
@@ -171,14 +175,17 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
              kind=kind_title(request.kind, tr), figures=figures(request, tr),
              state=state_word(request, tr, requests.clock(), requests.zone)),
         tr._("filed by <@{who}> on {when}:", who=request.requested_by,
-             when=_when(requests, tr, request.filed_at)) + "\n" + quoted(request.reason),
+             when=_when(requests, tr, request.filed_at)) + "\n" + quoted(request.reason,
+                                                                         REASON),
     ]
     # Decisions and questions in the order they happened: a question is asked before
     # its level is decided, and may follow an earlier level's decision.
-    steps = sorted([(d.decided_at, 1, _decision(d, _role(request, d.level, d.role),
-                                                requests, tr)) for d in record.decisions]
-                   + [(q.asked_at, 0, _question(q, _role(request, q.level, ""), requests, tr))
-                      for q in record.questions], key=lambda step: step[:2])
+    steps = sorted([Step(d.decided_at, _decision(d, _role(request, d.level, d.role), requests,
+                                                 tr, COMMENT),
+                         _decision(d, _role(request, d.level, d.role), requests, tr, BRIEF))
+                    for d in record.decisions]
+                   + [Step(q.asked_at, _question(q, record, requests, tr))
+                      for q in record.questions], key=lambda step: (step.at, step.decided))
     lines.extend(_within(steps, SECTION_TEXT - len("\n".join(lines)) - CLOSING_ROOM, tr))
     # A decision's line says who approved or rejected; a request cancelled or expired
     # after a level was decided needs its own closing line, as one with no decision.
@@ -193,18 +200,39 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
     return "\n".join(lines)
 
 
-def _within(steps: list[tuple[datetime, int, str]], room: int, tr: Translator) -> list[str]:
+@dataclass(frozen=True)
+class Step:
+    """A decision or a question in a request's history; ``brief``: a decision's line with
+    its comment shortened to BRIEF."""
+
+    at: datetime
+    line: str
+    brief: str | None = None
+
+    @property
+    def decided(self) -> bool:
+        return self.brief is not None
+
+
+def _within(steps: list[Step], room: int, tr: Translator) -> list[str]:
     """The steps' lines within ``room`` characters: every decision, and as many of the
     questions as fit, the latest kept (a dozen long questions pushed the approval that
-    followed them out of the section, cut at Slack's 3,000 characters)."""
-    def size(kept: list[tuple[datetime, int, str]]) -> int:
-        return sum(len(line) + 1 for *_, line in kept) + COUNT_ROOM
+    followed them out of the section, cut at Slack's 3,000 characters); then, if still
+    over, the decisions' comments shortened, the earliest first (three long comments
+    took the last levels' decisions out of it)."""
+    def size(kept: list[Step]) -> int:
+        return sum(len(step.line) + 1 for step in kept) + COUNT_ROOM
     kept = list(steps)
     left = 0
-    while size(kept) > room and any(kind == 0 for _, kind, _ in kept):
-        kept.remove(next(step for step in kept if step[1] == 0))
+    while size(kept) > room and any(not step.decided for step in kept):
+        kept.remove(next(step for step in kept if not step.decided))
         left += 1
-    lines = [line for *_, line in kept]
+    for i, step in enumerate(kept):
+        if size(kept) <= room:
+            break
+        if step.brief is not None:
+            kept[i] = Step(step.at, step.brief, step.brief)
+    lines = [step.line for step in kept]
     if left:
         lines.insert(0, "  ↳ " + tr.ngettext(
             "{n} earlier question for information is not shown here; the card's thread "
@@ -217,26 +245,37 @@ def _role(request: CreditRequest, level: int, recorded: str) -> str:
     return request.route[level - 1].role if 0 < level <= len(request.route) else recorded
 
 
-def _question(question: Question, role: str, requests: CreditRequests, tr: Translator
-              ) -> str:
+def _question(question: Question, record: RequestRecord, requests: CreditRequests,
+              tr: Translator) -> str:
     """A decider's Ask for info, and the requester's answer when it was given with the
     button (one given in the card's thread is in that thread)."""
+    request = record.request
     who = approver(tr, question.asked_by, question.on_behalf_of)
     answered = question.answer is not None and question.answered_at is not None
     # Answered, the question to its gist: one section holds the request's whole story
-    # (the answer is whole in the asker's and the requester's messages).
+    # (the answer is whole in the asker's and the requester's messages). A section too
+    # full leaves the questions out first (``_within``).
     text = "  ↳ " + tr._("level {level} ({role}): {who} asked for information on {when}",
-                         level=question.level, role=role_name(role), who=who,
+                         level=question.level,
+                         role=role_name(_role(request, question.level, "")), who=who,
                          when=_when(requests, tr, question.asked_at)) + "\n" + (
                              quoted(question.text, ANSWERED_QUESTION) if answered
                              else quoted(question.text))
     if question.answer is not None and question.answered_at is not None:
-        text += "\n" + "  ↳ " + tr._("answered on {when}:", when=_when(
-            requests, tr, question.answered_at)) + "\n" + quoted(question.answer)
-    return text
+        return text + "\n" + "  ↳ " + tr._(
+            "answered by <@{who}> on {when}:", who=request.requested_by,
+            when=_when(requests, tr, question.answered_at)) + "\n" + quoted(question.answer)
+    # Else the decision after it read as made on an answer.
+    if request.state is RequestState.OPEN and not any(
+            d.level == question.level for d in record.decisions):
+        return text + "\n" + "  ↳ " + tr._("not answered yet")
+    return text + "\n" + "  ↳ " + tr._("not answered with the Answer button (an answer "
+                                        "written in the card's thread stays there)")
 
 
-def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Translator) -> str:
+def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Translator,
+              comment: int) -> str:
+    """``comment``: how much of the decider's comment is quoted."""
     params = {"level": decision.level, "role": role_name(role),
               "who": approver(tr, decision.decided_by, decision.on_behalf_of),
               "when": _when(requests, tr, decision.decided_at)}
@@ -251,7 +290,7 @@ def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Trans
     if decision.comment:
         # Quoted as the cards quote it: a comment's own lines and mrkdwn cannot pass
         # for a line of the history.
-        text += "\n" + quoted(decision.comment)
+        text += "\n" + quoted(decision.comment, comment)
     return text
 
 
@@ -306,7 +345,7 @@ def _change(change: LimitChange, changes: Sequence[LimitChange], requests: Credi
                        request=change.request_id)
     # Joined in one message each: Chinese joins them with its own punctuation.
     if change.kind is ChangeKind.TEMPORARY and change.expires_on is not None:
-        line = tr._("{line} temporary, through {day}", line=line, day=change.expires_on)
+        line = tr._("{line}, temporary, through {day}", line=line, day=change.expires_on)
     waited = applies_from(change, changes, day)
     if waited is not None:
         line = tr._("{line}, in force from {day}, the day after the temporary limit running "

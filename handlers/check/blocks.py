@@ -19,6 +19,8 @@ from handlers.customer_hint import NOT_FOUND
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
 from handlers.render import (
+    BUTTON_TEXT,
+    SECTION_TEXT,
     Block,
     Message,
     actions,
@@ -26,6 +28,7 @@ from handlers.render import (
     context,
     erp_text,
     fields,
+    fitting,
     header,
     mention,
     message,
@@ -36,6 +39,8 @@ from handlers.sharing.payloads import share_menu
 
 # Members listed on a group card; the rest are counted.
 GROUP_MEMBERS_SHOWN = 25
+# Room kept for that count's line.
+COUNT_ROOM = 60
 
 
 def available_text(position: CreditPosition, tr: Translator) -> str:
@@ -222,11 +227,14 @@ def _member_line(member: CustomerCheck, tr: Translator) -> str:
 def _group_card(found: GroupCheck, tr: Translator, timezone: str, shareable: bool,
                 note: str | None) -> Message:
     position = found.position
-    shown = found.members[:GROUP_MEMBERS_SHOWN]
-    lines = [_member_line(m, tr) for m in shown]
-    if len(found.members) > len(shown):
+    title = "*" + tr._("Members") + "*"
+    lines = [_member_line(m, tr) for m in found.members[:GROUP_MEMBERS_SHOWN]]
+    # Whole lines and the count of the rest: long names cut at the section's end took
+    # the count with them.
+    del lines[fitting(lines, SECTION_TEXT - len(title) - COUNT_ROOM):]
+    if len(found.members) > len(lines):
         lines.append(tr.ngettext("… and {n} more customer", "… and {n} more customers",
-                                 len(found.members) - len(shown)))
+                                 len(found.members) - len(lines)))
     blocks: list[Block] = [
         header(tr._("Group {group}", group=found.group_id)),
         fields(
@@ -236,7 +244,7 @@ def _group_card(found: GroupCheck, tr: Translator, timezone: str, shareable: boo
             (tr._("Available credit"), available_text(position, tr)),
             (tr._("Overdue"), overdue_text(position, tr)),
         ),
-        section("*" + tr._("Members") + "*\n" + "\n".join(lines)),
+        section("\n".join([title, *lines])),
         aging_section(position, tr),
         # Apart from the footer: as two elements of one context, Slack shows them on one
         # line ("… 33% of the limit used  Group figures are …").
@@ -303,5 +311,6 @@ def which_customer(error: CustomerLookupError, tr: Translator,
         blocks.append(actions("check_candidates", *(
             button(label, f"{pick}:{i}", SubjectValue.of(ref).encode(), emoji=False)
             for i, (ref, label) in enumerate(zip(error.candidates[:25],
-                                                 labels(error.candidates[:25]), strict=True)))))
+                                                 labels(error.candidates[:25], BUTTON_TEXT),
+                                                 strict=True)))))
     return message(text, blocks)

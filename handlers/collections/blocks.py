@@ -27,6 +27,7 @@ from handlers.render import (
     actions,
     button,
     erp_text,
+    fitting,
     mention,
     message,
     person_text,
@@ -104,13 +105,7 @@ def listed(title: str, lines: Sequence[str], total: int, tr: Translator, end: st
     """``title``, as many of ``lines`` (the first of ``total`` accounts, 20 at most) as
     fit one section's text, a count of the rest, and ``end``: a long name from the ERP
     lists fewer accounts rather than have Slack cut the text mid-name."""
-    room = SECTION_TEXT - len(title) - len(end) - 100
-    shown: list[str] = []
-    for line in lines[:LISTED]:
-        if len(line) + 1 > room:
-            break
-        room -= len(line) + 1
-        shown.append(line)
+    shown = list(lines[:fitting(lines[:LISTED], SECTION_TEXT - len(title) - len(end) - 100)])
     if total > len(shown):
         shown.append(tr.ngettext("and {n} more", "and {n} more", total - len(shown)))
     return "\n".join([title, *shown, end] if end else [title, *shown])

@@ -17,7 +17,7 @@ from domain.money import Money
 from handlers.check.blocks import collecting
 from handlers.collections.blocks import KINDS, PROMISE_STATES, invoices_text
 from handlers.i18n import Translator
-from handlers.render import SECTION_TEXT, person_text
+from handlers.render import SECTION_TEXT, fitting, person_text
 
 TEXT_LENGTH = 300
 
@@ -31,12 +31,8 @@ def collections_section(record: CollectionRecord, tr: Translator, zone: tzinfo,
              if record.assignment is not None else tr._("Nobody collects it now."))
     lines = [line for _, line in sorted(_lines(record, tr, zone), key=lambda e: e[0],
                                          reverse=True)]
-    kept = 0
-    for line in lines[:shown]:
-        if len(text) + 1 + len(line) > SECTION_TEXT:
-            break
-        text, kept = text + "\n" + line, kept + 1
-    return text, len(lines) - kept + record.unread
+    kept = fitting(lines[:shown], SECTION_TEXT - len(text))
+    return "\n".join([text, *lines[:kept]]), len(lines) - kept + record.unread
 
 
 def _lines(record: CollectionRecord, tr: Translator,

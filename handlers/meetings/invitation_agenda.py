@@ -32,6 +32,7 @@ from handlers.render import (
     Block,
     context,
     erp_text,
+    fitting,
     header,
     mention,
     person_text,
@@ -207,14 +208,8 @@ def _nothing(tr: Translator, agenda: Agenda, topic: Topic) -> str:
 
 def _fit(lines: Sequence[str]) -> tuple[str, int]:
     """As many whole lines as fit a section with room for "and N more"."""
-    kept: list[str] = []
-    size = 0
-    for text in lines:
-        if size + len(text) + 1 > SECTION_TEXT - 100:
-            break
-        kept.append(text)
-        size += len(text) + 1
-    return "\n".join(kept), len(lines) - len(kept)
+    kept = fitting(lines, SECTION_TEXT - 100)
+    return "\n".join(lines[:kept]), len(lines) - kept
 
 
 def plain_text(tr: Translator, agenda: Agenda, meeting: Meeting) -> str:

@@ -22,6 +22,7 @@ from handlers.render import (
     context,
     erp_text,
     fields,
+    fitting,
     header,
     mention,
     message,
@@ -196,14 +197,10 @@ def _collectors(report: PortfolioReport, tr: Translator) -> Block:
     if not report.collectors:
         lines.append(tr._("No accounts are assigned to collectors yet."))
     # Lines while they fit in one section (a long list is counted, not cut mid-line).
-    shown = 0
-    for book, figures in list(zip(report.collectors, report.collector_figures(),
-                                  strict=True))[:COLLECTORS_SHOWN]:
-        line = _collector_line(book, figures, report, tr)
-        if len("\n".join([*lines, line])) > SECTION_TEXT - 100:
-            break
-        lines.append(line)
-        shown += 1
+    books = [_collector_line(book, figures, report, tr) for book, figures in list(zip(
+        report.collectors, report.collector_figures(), strict=True))[:COLLECTORS_SHOWN]]
+    shown = fitting(books, SECTION_TEXT - 100 - len("\n".join(lines)))
+    lines += books[:shown]
     rest = len(report.collectors) - shown
     if rest:
         lines.append(tr.ngettext("and {n} more", "and {n} more", rest))

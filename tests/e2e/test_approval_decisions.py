@@ -330,7 +330,8 @@ def test_the_requester_answers_with_the_button_and_the_asker_and_the_thread_get_
                    world.slack.slash(SALES, SALES_CHANNEL, "/credit requests").texts())
     # The history keeps the answer under the question.
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
-    assert (f"> Which orders?\n  ↳ answered on {answered}:\n{shown_answer}") in history
+    assert (f"> Which orders?\n  ↳ answered by <@{SALES}> on {answered}:\n{shown_answer}"
+            ) in history
     assert decisions(world, request_id) == []
 
 
@@ -397,7 +398,7 @@ def test_a_long_answer_is_shown_whole_to_the_asker_in_the_thread_and_in_the_hist
     assert edit.payload["text"].endswith("\n> " + answer) and len(edit.payload["text"]) < 3000
     # The history, one section for the request's whole story, has the gist of both.
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
-    assert "\n> " + "Q" * 499 + "…\n  ↳ answered on " in history
+    assert "\n> " + "Q" * 499 + f"…\n  ↳ answered by <@{SALES}> on " in history
     assert "> " + "a" * 1499 + "…" in history
 
 
@@ -409,6 +410,8 @@ def test_the_history_shows_the_question_asked_before_the_decision(world: World) 
     view = open_modal(world, CREDIT_MANAGER, card, "Ask for info")
     assert world.slack.submit(CREDIT_MANAGER, view, {
         "question": "Which orders? <!here>\n*Q1* only?"}).body == ""
+    waiting = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
+    assert "> ∗Q1∗ only?\n  ↳ not answered yet\n" in waiting
     approve(world, CREDIT_MANAGER, request_id, 1, "fine by me")
     [asked] = audit(world, "requests.info_asked")
     [decided] = decisions(world, request_id)
@@ -416,11 +419,15 @@ def test_the_history_shows_the_question_asked_before_the_decision(world: World) 
     text = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
     lines = text.split("\n")
     start = next(i for i, line in enumerate(lines) if line.startswith("filed by"))
-    assert lines[start + 2:start + 7] == [
+    # Approved with no answer given with the button: said, else the approval reads as
+    # made on one.
+    assert lines[start + 2:start + 8] == [
         f"  ↳ level 1 (credit manager): <@{CREDIT_MANAGER}> asked for information on "
         f"{en.moment(asked.at, zone)}",
         "> Which orders? &lt;!here&gt;",
         "> ∗Q1∗ only?",
+        "  ↳ not answered with the Answer button (an answer written in the card's thread "
+        "stays there)",
         f"  ↳ level 1 (credit manager) approved by <@{CREDIT_MANAGER}> on "
         f"{en.moment(decided.decided_at, zone)}",
         "> fine by me"]
@@ -449,6 +456,34 @@ def test_many_long_questions_leave_the_decision_in_the_history(world: World) -> 
     assert lines[-2:] == [
         f"  ↳ level 1 (credit manager) approved by <@{CREDIT_MANAGER}> on "
         f"{when(world, request_id, 1)}", "> FINAL APPROVAL COMMENT"]
+
+
+def test_long_reasons_and_comments_leave_every_levels_decision_in_the_history(
+        world: World) -> None:
+    """A long reason and three long comments took the last levels' decisions out of the
+    request's section, cut at Slack's 3,000 characters, with no word of them."""
+    cfo = "U03CFO00001"
+    request_id = file_request(world, "+5m", "R&D " * 500)
+    for level, user in enumerate((CREDIT_MANAGER, FINANCE_DIRECTOR, cfo), start=1):
+        approve(world, user, request_id, level, f"level {level} says: " + "M&A " * 490)
+    blocks = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").blocks
+    [text] = [b["text"]["text"] for b in blocks if b["type"] == "section"
+              and b["text"]["text"].startswith(f"*#{request_id}*")]
+    assert len(text) <= 3000
+    lines = text.split("\n")
+    decided = [line for line in lines if line.startswith("  ↳ level")]
+    assert decided == [
+        f"  ↳ level 1 (credit manager) approved by <@{CREDIT_MANAGER}> on "
+        f"{when(world, request_id, 1)}",
+        f"  ↳ level 2 (finance director) approved by <@{FINANCE_DIRECTOR}> on "
+        f"{when(world, request_id, 2)}",
+        f"  ↳ level 3 (CFO) approved by <@{cfo}> on {when(world, request_id, 3)}"]
+    # Each comment quoted, the earlier ones to their start when the room runs short.
+    comments = [line for line in lines if line.startswith("> level ")]
+    assert [c[:len("> level 1 says: M&amp;A")] for c in comments] == [
+        f"> level {n} says: M&amp;A" for n in (1, 2, 3)]
+    assert all(c.endswith("…") for c in comments)
+    assert lines[-1] == comments[-1]
 
 
 def test_asking_is_refused_in_words_for_asking_to_others_and_to_the_requester(
@@ -539,7 +574,7 @@ def test_a_permanent_limit_below_a_running_temporary_one_says_when_it_applies(
         f"<@{FINANCE_DIRECTOR}> (request #{permanent}), in force from Dec 20, 2026, the "
         "day after the temporary limit running then",
         f"• {when(world, temporary, 2)}: $100,000.00 → $200,000.00, approved by "
-        f"<@{FINANCE_DIRECTOR}> (request #{temporary}) temporary, through Dec 19, 2026"]
+        f"<@{FINANCE_DIRECTOR}> (request #{temporary}), temporary, through Dec 19, 2026"]
     # The next customers import exports another limit: both lines still say what each
     # change replaced, and from when, with the import's day after them.
     with world.services.engine.begin() as conn:

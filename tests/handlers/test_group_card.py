@@ -39,3 +39,24 @@ def test_the_members_past_the_first_25_are_counted_as_customers(locale: str, res
     lines = listed.split("\n")
     assert len([line for line in lines if line.startswith("• ")]) == GROUP_MEMBERS_SHOWN
     assert lines[-1] == rest
+
+
+def test_long_member_names_list_fewer_members_and_keep_the_count_of_the_rest():
+    # 25 names of 100 characters pass a section's 3,000: cut at its end, the card lost
+    # "… and N more customers" with the last name.
+    members = [Customer(f"C{n:04d}", f"Regional Distribution Partner {n} " + "x" * 70,
+                        Money(Decimal(1000), "USD"), 30, group_id="BULK") for n in range(300)]
+    checks = CreditChecks(FakeUnitOfWork(members, [], []), CreditDataAccess(),
+                          CreditPolicyContext("USD", AgingBuckets()),
+                          lambda: datetime(2026, 11, 29, 2, tzinfo=UTC),
+                          ZoneInfo("Asia/Shanghai"))
+    found = checks.check(SALES, "BULK")
+    assert isinstance(found, GroupCheck)
+    _, blocks = card(found, translator("en-US"), timezone="Asia/Shanghai")
+    [listed] = [b["text"]["text"] for b in blocks or [] if "text" in b
+                and "C0000" in b["text"]["text"]]
+    assert len(listed) <= 3000 and "…\n" not in listed
+    lines = listed.split("\n")
+    members_shown = [line for line in lines if line.startswith("• ")]
+    assert 0 < len(members_shown) < GROUP_MEMBERS_SHOWN
+    assert lines[-1] == f"… and {300 - len(members_shown)} more customers"

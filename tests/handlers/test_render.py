@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.text import as_written
-from handlers.render import clip, erp_text, person_text, plain, user_text
+from handlers.render import clip, erp_text, fitting, person_text, plain, user_text
 
 
 def test_invisible_and_control_characters_are_never_shown():
@@ -46,3 +46,12 @@ def test_an_emoji_code_from_the_erp_shows_as_written(erp, shown):
 
 def test_what_a_person_writes_keeps_its_emoji():
     assert person_text("Paid :white_check_mark: today", 200) == "Paid :white_check_mark: today"
+
+
+def test_fitting_counts_the_whole_lines_a_room_holds():
+    # Each line weighs its length and the line break before it.
+    assert fitting(["abcd", "ef", "g"], 8) == 2
+    assert fitting(["abcd", "ef", "g"], 7) == 1
+    assert fitting(["abcd", "ef", "g"], 10) == 3
+    assert fitting(["abcdefgh"], 5) == 0
+    assert fitting([], 5) == 0

@@ -423,3 +423,35 @@ def test_a_name_wins_over_a_loosely_written_id():
     # Digits that are not all of what follows an id's letters name nothing.
     with pytest.raises(CustomerNotFound):
         resolve_customer("003", FakeDirectory({"C0003": "Blue Harbor Foods"}))
+
+
+def test_a_label_shortened_for_a_button_keeps_the_id_and_the_names_end():
+    # Two branches of one long legal name differ at its end: cut at the end for a
+    # button's 75 characters, both read "Guangdong Nanfang … Trading Co., Ltd…".
+    from domain.refs import labels
+
+    stem = "Guangdong Nanfang International Supply Chain Management & Trading Co., Ltd."
+    found = labels([CustomerRef("C9101", f"{stem} Shenzhen Branch"),
+                    CustomerRef("C9102", f"{stem} Guangzhou Branch")], width=75)
+    assert found == [
+        "Guangdong Nanfang International S…Trading Co., Ltd. Shenzhen Branch (C9101)",
+        "Guangdong Nanfang International S…rading Co., Ltd. Guangzhou Branch (C9102)"]
+    assert all(len(label) <= 75 for label in found)
+    # A short name is left as it is; a width below the id's keeps the id whole.
+    assert labels([CustomerRef("C1", "Acme")], width=75) == ["Acme (C1)"]
+    assert CustomerRef("C0001", "Acme Packaging").label(width=10) == "A…g (C0001)"
+
+
+def test_more_than_a_list_starting_with_or_holding_a_latin_name_are_counted():
+    # 300 "Bulk Account N Regional Distribution": "bulk account" said "matches several
+    # customers" of ten buttons, and "regional distribution", which all 300 hold, said
+    # "No customer matches".
+    bulk = FakeDirectory({f"B{n:03}": f"Bulk Account {n} Regional Distribution"
+                          for n in range(300)} | {"C1": "Acme Packaging"})
+    for query in ("bulk account", "regional distribution"):
+        for close in (True, False):
+            with pytest.raises(AmbiguousCustomer) as raised:
+                resolve_customer(query, bulk, close=close)
+            assert raised.value.total == 300
+            assert 0 < len(raised.value.candidates) <= 10
+            assert str(raised.value).startswith(f"“{query}” matches 300 customers, among them ")
