@@ -240,14 +240,10 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
         return inside[0]
     if 1 < len(inside) <= MAX_CANDIDATES:
         raise AmbiguousCustomer(asked, sorted(inside, key=lambda r: r.name))
-    if inside:
+    if inside and not close:
         # More hold it than can be listed: "matches N customers", with the closest of
-        # them, not "no customer matches" (with a guess among names that all hold it).
-        held = {ref.customer_id for ref in inside}
-        closest = [ref for ref, _ in _ranked(key, [n for n in names
-                                                  if n[0].customer_id in held])]
-        raise AmbiguousCustomer(asked, closest or sorted(
-            inside, key=lambda r: r.name)[:MAX_CANDIDATES], len(inside))
+        # them (a guess may take one where a look may).
+        raise _held_by_many(asked, key, inside, names)
     loose = _by_loose_id(query, names)
     if len(loose) == 1 and close:
         return loose[0]
@@ -256,7 +252,21 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
             :MAX_CANDIDATES])
     if _MENTION.search(typed or query):
         raise CustomerNotFound(query)
-    return _closest(query, key, names, close)
+    try:
+        return _closest(query, key, names, close)
+    except CustomerNotFound:
+        if inside:  # not "no customer matches" of a part that 300 names hold
+            raise _held_by_many(asked, key, inside, names) from None
+        raise
+
+
+def _held_by_many(asked: str, key: str, inside: list[CustomerRef],
+                  names: Sequence[tuple[CustomerRef, str]]) -> AmbiguousCustomer:
+    """``key`` is in more names than a list holds: how many, and the closest of them."""
+    held = {ref.customer_id for ref in inside}
+    closest = [ref for ref, _ in _ranked(key, [n for n in names if n[0].customer_id in held])]
+    return AmbiguousCustomer(asked, closest or sorted(
+        inside, key=lambda r: r.name)[:MAX_CANDIDATES], len(inside))
 
 
 _NOT_IN_ID = re.compile(r"[\W_]+")

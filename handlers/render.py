@@ -134,10 +134,31 @@ def erp_text(text: str, limit: int) -> str:
 
 def person_text(text: str, limit: int) -> str:
     """What a person wrote (a reason, a comment, a question) for mrkdwn: their line
-    breaks kept, otherwise as ``erp_text``."""
+    breaks kept, otherwise as ``erp_text``. ``limit`` counts what they wrote, not the
+    escaping Slack needs (``&`` is sent as ``&amp;``): cut after escaping, a form's
+    2,000 characters with an "R&D" in them lost their end. The escaping may add a
+    quarter; text made mostly of ``&<>`` is cut there."""
     lines = (" ".join(strip_invisible(line).split()) for line in text.splitlines())
     flat = "\n".join(line for line in lines if line)
-    return clip(escape(_neutral(flat)), limit)
+    return clip(escape(_neutral(clip(flat, limit))), limit + limit // 4)
+
+
+def blockquote(text: str, limit: int) -> str:
+    """What a person wrote (``person_text``), as a quote: each of its lines marked."""
+    return "\n".join("> " + line for line in person_text(text, limit).splitlines())
+
+
+def sections(text: str) -> list[Block]:
+    """``text`` in as many sections as it takes, split between its lines (a long text
+    that people wrote, quoted whole)."""
+    lines = text.split("\n")
+    blocks = []
+    while lines:
+        # The first line of a section has no line break before it.
+        taken = max(fitting(lines, SECTION_TEXT + 1), 1)
+        blocks.append(section("\n".join(lines[:taken])))
+        del lines[:taken]
+    return blocks
 
 
 def plain(text: str, limit: int) -> str:

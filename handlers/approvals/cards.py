@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
+from domain.approvals.deciding import MAX_COMMENT, MAX_QUESTION
+from domain.approvals.filing import MAX_REASON
 from domain.approvals.model import (
     KIND_TITLES,
     LIMIT_KINDS,
@@ -56,6 +58,7 @@ from handlers.render import (
     Block,
     Message,
     actions,
+    blockquote,
     button,
     clip,
     context,
@@ -71,11 +74,12 @@ from handlers.sharing.payloads import share_menu
 
 NAME = 200
 ID = 64
-REASON = 1500
-COMMENT = 1500
-# An answer is shown whole wherever it goes (the form takes at most this); its question,
-# beside it in the requester's message, to its gist.
-ANSWER_SHOWN = 2000
+# A reason, comment, question and answer are shown whole on the cards and in the
+# messages: as much as their forms take (an answered question, beside its answer in the
+# requester's message, to its gist).
+REASON = MAX_REASON
+COMMENT = MAX_COMMENT
+ANSWER_SHOWN = MAX_QUESTION  # the answer form takes as much as the question's
 ANSWERED_QUESTION = 500
 
 UNAVAILABLE = N_("The customer's exposure and aging can't be shown: an amount is in a "
@@ -210,7 +214,7 @@ def contracts_text(tr: Translator, standing: Standing | None) -> str:
 
 
 def quoted(text: str, limit: int = COMMENT) -> str:
-    return "\n".join("> " + line for line in person_text(text, limit).splitlines())
+    return blockquote(text, limit)
 
 
 def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:

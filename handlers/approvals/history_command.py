@@ -28,7 +28,7 @@ from domain.approvals.use_cases import CreditRequests
 from domain.errors import CustomerLookupError
 from domain.orders.model import WITHDRAWN_AFTER, WITHDRAWN_HELD, OrderCheck, OrderState
 from domain.orders.typed import unquoted
-from handlers.approvals.cards import ANSWERED_QUESTION, quoted
+from handlers.approvals.cards import quoted
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     actor,
@@ -64,11 +64,12 @@ PICK = "credit_history_pick"
 # within Slack's 50 blocks and its size limit.
 REQUESTS_SHOWN = 12
 CHANGES_SHOWN = 15
-# A request's reason and each decision's comment quoted at most so long here (whole on
-# the cards and in the messages): one section of 3,000 characters holds a request's
-# whole story, every level's decision included.
+# A request's reason, each decision's comment, and each question and its answer quoted
+# at most so long here (whole on the cards and in the messages): one section of 3,000
+# characters holds a request's whole story, every level's decision included.
 REASON = 1000
 COMMENT = 300
+QUESTION = 500
 # A decision's comment when even that leaves no room for every decision.
 BRIEF = 80
 # Room a request's section keeps for its closing line ("cancelled by … on …: why") and
@@ -251,20 +252,17 @@ def _question(question: Question, record: RequestRecord, requests: CreditRequest
     button (one given in the card's thread is in that thread)."""
     request = record.request
     who = approver(tr, question.asked_by, question.on_behalf_of)
-    answered = question.answer is not None and question.answered_at is not None
-    # Answered, the question to its gist: one section holds the request's whole story
-    # (the answer is whole in the asker's and the requester's messages). A section too
-    # full leaves the questions out first (``_within``).
+    # A section too full leaves the questions out first (``_within``).
     text = "  ↳ " + tr._("level {level} ({role}): {who} asked for information on {when}",
                          level=question.level,
                          role=role_name(_role(request, question.level, "")), who=who,
-                         when=_when(requests, tr, question.asked_at)) + "\n" + (
-                             quoted(question.text, ANSWERED_QUESTION) if answered
-                             else quoted(question.text))
+                         when=_when(requests, tr, question.asked_at)) + "\n" + quoted(
+                             question.text, QUESTION)
     if question.answer is not None and question.answered_at is not None:
         return text + "\n" + "  ↳ " + tr._(
             "answered by <@{who}> on {when}:", who=request.requested_by,
-            when=_when(requests, tr, question.answered_at)) + "\n" + quoted(question.answer)
+            when=_when(requests, tr, question.answered_at)) + "\n" + quoted(question.answer,
+                                                                            QUESTION)
     # Else the decision after it read as made on an answer.
     if request.state is RequestState.OPEN and not any(
             d.level == question.level for d in record.decisions):

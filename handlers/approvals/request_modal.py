@@ -15,7 +15,7 @@ from slack_bolt import BoltContext
 from domain.access import AccessDenied
 from domain.amount_text import LIMIT_TOO_LARGE, has_sign, one_currency, read_amount
 from domain.amounts import AmountError
-from domain.approvals.filing import Filing, FilingRefused
+from domain.approvals.filing import MAX_REASON, Filing, FilingRefused
 from domain.approvals.model import KIND_TITLES, LIMIT_KINDS, CreditRequest, RequestKind
 from domain.currencies import canonical, is_currency
 from domain.errors import (
@@ -91,7 +91,7 @@ def request_view(tr: Translator, *, channel: str | None, customer: str | None = 
                              "the reference it was placed under.")),
         text_input(TERMS, tr._("New payment terms (days)"), optional=True, max_length=3,
                    hint=tr._("Only for a payment terms change, e.g. 60.")),
-        text_input(REASON, tr._("Reason"), multiline=True, max_length=2000,
+        text_input(REASON, tr._("Reason"), multiline=True, max_length=MAX_REASON,
                    placeholder=tr._("why the customer needs it, e.g. larger orders for "
                                     "the Q1 season")),
     ]
@@ -110,7 +110,7 @@ def release_view(tr: Translator, *, channel: str | None, customer: str, shown: s
                  close=tr._("Cancel"), blocks=[
                      section(tr._("Release order {order} of {customer}: the approvers its "
                                   "amount calls for decide.", order=order, customer=shown)),
-                     text_input(REASON, tr._("Reason"), multiline=True, max_length=2000,
+                     text_input(REASON, tr._("Reason"), multiline=True, max_length=MAX_REASON,
                                 placeholder=tr._("why it should ship, e.g. the customer "
                                                  "pays on delivery"))])
 

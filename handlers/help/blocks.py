@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from domain.text import simplified
 from handlers.i18n import Translator
-from handlers.render import SECTION_TEXT, Message, clip, context, escape, message, section
+from handlers.render import Message, clip, context, escape, message, section, sections
 
 if TYPE_CHECKING:
     from handlers.registry import Catalogue, Subcommand
@@ -20,8 +20,8 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
     # The list runs over as many sections as it needs: in one, with a "did you mean"
     # above it, Slack's 3,000 characters cut its last line in English.
     blocks = [section(f":warning: {problem}")] if problem else []
-    blocks += [section("\n".join(part)) for part in _parts(
-        [f"*{title}*", *(_line(sub, tr) for sub in catalogue.subcommands)], SECTION_TEXT)]
+    blocks += sections("\n".join([f"*{title}*", *(_line(sub, tr)
+                                                  for sub in catalogue.subcommands)]))
     blocks.append(context(tr._(
         "Customers can be named by id, by name, by the start of the name, or roughly — "
         "creditbot asks when it is not sure. A customer group's id shows the whole group.")))
@@ -33,19 +33,6 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
                 command=f"`{COMMAND} {catalogue.written_like('help', typed)}`")
     # Sentences are joined with a space in English, with none in Chinese.
     return message(tr._("{problem} {hint}", problem=problem, hint=hint), blocks)
-
-
-def _parts(lines: list[str], most: int) -> list[list[str]]:
-    """``lines`` in runs whose joined text is at most ``most`` characters."""
-    parts: list[list[str]] = [[]]
-    size = 0
-    for line in lines:
-        if parts[-1] and size + 1 + len(line) > most:
-            parts.append([])
-            size = 0
-        size += len(line) + (1 if parts[-1] else 0)
-        parts[-1].append(line)
-    return parts
 
 
 def topic_message(catalogue: Catalogue, tr: Translator, words: str) -> Message:

@@ -31,6 +31,7 @@ from handlers.render import (
     BLOCKS_PER_MESSAGE,
     Block,
     Message,
+    blockquote,
     button,
     clip,
     context,
@@ -40,11 +41,12 @@ from handlers.render import (
     message,
     person_text,
     section,
+    sections,
 )
 
 TITLE = 150
 WHAT = 300
-DECISIONS = MAX_DECISIONS  # the form takes what the minutes show whole
+DECISIONS = MAX_DECISIONS
 NAME = 200
 ID = 64
 # Tasks shown under one account on the worklist; the rest are counted.
@@ -82,10 +84,6 @@ def customer_text(tr: Translator, customer_id: str, customer: CustomerRef | None
     return tr._("{name} ({id})",
                 name=f"*{erp_text(tr.name_of(customer.name, customer.name_local), NAME)}*",
                 id=f"`{cid}`")
-
-
-def _quoted(text: str, limit: int) -> str:
-    return "\n".join("> " + line for line in person_text(text, limit).splitlines())
 
 
 def add_to_minutes_button(tr: Translator, meeting_id: int) -> Block:
@@ -145,7 +143,7 @@ def _so_far_context(tr: Translator, so_far: SoFar, zone: tzinfo) -> Block:
     for minutes in so_far.minutes:
         parts.append(tr._("Recorded by {who} on {when}:", who=mention(minutes.recorded_by),
                           when=tr.moment(minutes.recorded_at, zone))
-                     + "\n" + _quoted(minutes.decisions, DECISIONS))
+                     + "\n" + blockquote(minutes.decisions, DECISIONS))
     if so_far.tasks:
         parts.append(tr._("Action items so far:") + "\n" + "\n".join(
             f"• {task_text(tr, t)}" for t in so_far.tasks))
@@ -214,9 +212,9 @@ def minutes_post(tr: Translator, meeting: Meeting, minutes: Minutes,
                         tr._("Minutes of {subject}, recorded by {who}:",
                              subject=subject(tr, meeting, zone),
                              who=mention(minutes.recorded_by)))
-    blocks: list[Block] = [section(head),
-                           section("*" + tr._("Decisions") + "*\n"
-                                   + _quoted(minutes.decisions, DECISIONS))]
+    # Whole, in as many sections as they take: the form takes what the post shows.
+    blocks: list[Block] = [section(head), *sections("*" + tr._("Decisions") + "*\n"
+                                                   + blockquote(minutes.decisions, DECISIONS))]
     if tasks:
         lines = [f"• {task_text(tr, t, (names or {}).get(t.customer_id or ''))}"
                  for t in tasks]

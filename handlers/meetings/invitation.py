@@ -42,6 +42,7 @@ from handlers.render import (
     Block,
     Message,
     actions,
+    blockquote,
     button,
     erp_text,
     fields,
@@ -224,8 +225,7 @@ def organiser_note(tr: Translator, meeting: Meeting, response: Response,
                                     proposed=tr.moment(response.proposed_at or
                                                        meeting.starts_at, zone))
     if response.note:
-        text += "\n" + "\n".join("> " + line
-                                 for line in person_text(response.note, NOTE).splitlines())
+        text += "\n" + blockquote(response.note, NOTE)
     return text
 
 

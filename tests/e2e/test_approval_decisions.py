@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert, select, update
 
+from bot.sandbox.blockkit import problems
 from bot.sandbox.driver import HttpResult, Reply
 from domain.approvals.filing import Filing
 from domain.approvals.model import AskedIn, Decision, Outcome, RequestKind, RequestState
@@ -380,7 +381,8 @@ def test_the_list_says_how_many_earlier_questions_wait_for_an_answer(world: Worl
 
 def test_a_long_answer_is_shown_whole_to_the_asker_in_the_thread_and_in_the_history(
         world: World) -> None:
-    # Accepted up to 2,000 characters, an answer was cut at 1,500 everywhere in Slack.
+    # Accepted up to 2,000 characters, an answer (and the question) was cut at 1,500
+    # everywhere in Slack.
     request_id = file_request(world)
     world.services.requests.ask_info(world.services.config.roster().member(CREDIT_MANAGER),
                                      request_id, 1, "Q" * 2000)
@@ -394,12 +396,14 @@ def test_a_long_answer_is_shown_whole_to_the_asker_in_the_thread_and_in_the_hist
     [told] = notes_to(world, CREDIT_MANAGER)
     assert told.endswith("\n> " + answer)
     note_row = next(r for r in rows(world) if r.dedup_key == question_key(1))
+    # The question, as long as its form takes, reached the requester whole.
+    assert "\n> " + "Q" * 2000 + "\nAnswer with the button below" in note_row.payload["text"]
     [edit] = [r for r in rows(world) if r.update_of == note_row.id]
     assert edit.payload["text"].endswith("\n> " + answer) and len(edit.payload["text"]) < 3000
     # The history, one section for the request's whole story, has the gist of both.
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
     assert "\n> " + "Q" * 499 + f"…\n  ↳ answered by <@{SALES}> on " in history
-    assert "> " + "a" * 1499 + "…" in history
+    assert "> " + "a" * 499 + "…" in history
 
 
 def test_the_history_shows_the_question_asked_before_the_decision(world: World) -> None:
@@ -484,6 +488,13 @@ def test_long_reasons_and_comments_leave_every_levels_decision_in_the_history(
         f"> level {n} says: M&amp;A" for n in (1, 2, 3)]
     assert all(c.endswith("…") for c in comments)
     assert lines[-1] == comments[-1]
+    # The cards and messages quote them at length, still within what Slack takes.
+    assert [problems(r.payload.get("blocks")) for r in rows(world)] == [[]] * len(rows(world))
+    final = [b["text"]["text"] for b in shown(world, request_id, 3, cfo).blocks or []
+             if b["type"] == "section" and "text" in b]
+    assert final[-1].startswith(
+        f":white_check_mark: Approved by <@{cfo}> on {when(world, request_id, 3)}\n"
+        "> level 3 says: M&amp;A")
 
 
 def test_asking_is_refused_in_words_for_asking_to_others_and_to_the_requester(

@@ -382,3 +382,23 @@ def test_done_by_someone_who_may_not_keeps_the_list_and_tells_them_alone(
     with world.services.uow() as uow:
         [task] = uow.meetings.tasks_of(meeting.id)
     assert task.state.value == "open"
+
+
+def test_long_decisions_are_posted_whole(world: World) -> None:
+    # 2,500 characters of decisions, each line with an "&": the post cut them at 2,500
+    # once escaped and quoted, the last decisions lost.
+    meeting = held_this_morning(world)
+    view = open_form(world, meeting)
+    decisions = "\n".join(f"Decision {n}: R&D keeps the stop on the account until paid."
+                          for n in range(1, 41))
+    assert len(decisions) <= 2500
+    assert world.slack.submit(CREDIT_MANAGER, view, {"decisions": decisions}).body == ""
+    deliver(world)
+    [minutes] = [m for m in world.emulator.channels[CREDIT_CHANNEL]
+                 if m.get("text", "").startswith(":memo:")]
+    texts = [b["text"]["text"] for b in minutes["blocks"] if b["type"] == "section"]
+    assert all(len(t) <= 3000 for t in texts)
+    quoted = "\n".join(texts[1:-1])
+    assert quoted == "*Decisions*\n" + "\n".join(
+        "> " + line.replace("&", "&amp;") for line in decisions.split("\n"))
+    assert texts[-1] == "No action items."

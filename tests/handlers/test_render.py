@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from domain.text import as_written
-from handlers.render import clip, erp_text, fitting, person_text, plain, user_text
+from handlers.render import (
+    clip,
+    erp_text,
+    fitting,
+    person_text,
+    plain,
+    section,
+    sections,
+    user_text,
+)
 
 
 def test_invisible_and_control_characters_are_never_shown():
@@ -55,3 +64,22 @@ def test_fitting_counts_the_whole_lines_a_room_holds():
     assert fitting(["abcd", "ef", "g"], 10) == 3
     assert fitting(["abcdefgh"], 5) == 0
     assert fitting([], 5) == 0
+
+
+def test_what_a_person_wrote_is_cut_at_its_own_length_not_at_its_escaping():
+    # A form's 2,000 characters with "R&D" in them lost their end once "&" became "&amp;".
+    written = ("R&D plans for Q1 and <Q2>, a draft to read. " * 50)[:1990].rstrip() + " the end"
+    assert person_text(written, 2000) == written.replace("&", "&amp;").replace(
+        "<", "&lt;").replace(">", "&gt;")
+    assert person_text(written + "more", 2000).endswith("…")
+    # Text made of little else is cut where its escaping passes a quarter more.
+    assert person_text("&" * 2000, 2000) == "&amp;" * 499 + "…"
+
+
+def test_sections_split_a_long_text_between_its_lines():
+    lines = [f"> decision {n} " + "x" * 90 for n in range(80)]
+    blocks = sections("*Decisions*\n" + "\n".join(lines))
+    texts = [b["text"]["text"] for b in blocks]
+    assert len(texts) == 3 and all(len(t) <= 3000 for t in texts)
+    assert "\n".join(texts) == "*Decisions*\n" + "\n".join(lines)
+    assert sections("one line") == [section("one line")]
