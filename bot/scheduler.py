@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import Engine
@@ -222,19 +223,23 @@ def outage(problem: BaseException) -> str | None:
     return None
 
 
-def _abandon_dead_runs(engine: Engine, clock: Callable[[], datetime]) -> None:
+def _abandon_dead_runs(engine: Engine, clock: Callable[[], datetime]
+                       ) -> list[job_records.JobRun]:
     """Marks ``abandoned`` the runs this host's processes left ``running`` and that no
     process of theirs runs any more (a kill -9, a run whose end could not be written while
-    the database was away): "still running" for a day, until housekeeping, misleads."""
+    the database was away): "still running" for a day, until housekeeping, misleads.
+    Returns the runs it marked."""
+    marked = []
     try:
         for run in job_records.running_on(engine, this_host()):
-            if ended_here(run.host, run.started_at):
-                # Never ending before it began (a run dated ahead, by a clock set wrong).
-                job_records.abandon_run(engine, run.id, max(clock(), run.started_at),
-                                        f"no end was recorded: its process ({run.host}) "
-                                        "is gone")
+            # Never ending before it began (a run dated ahead, by a clock set wrong).
+            if ended_here(run.host, run.started_at) and job_records.abandon_run(
+                    engine, run.id, max(clock(), run.started_at),
+                    f"no end was recorded: its process ({run.host}) is gone"):
+                marked.append(run)
     except (DBAPIError, SqlTimeout):
-        return  # the start's own record says what the database does
+        pass  # the start's own record says what the database does
+    return marked
 
 
 def job_context(engine: Engine, config: AppConfig,
@@ -314,6 +319,9 @@ def fire(holder: str, name: str) -> None:
 
 
 _FIRE = f"{__name__}:fire"
+# The job store of the runs a leader makes again (``Candidate._run_again``): in memory,
+# since the next leader finds the runs to make again in ``job_runs`` itself.
+AGAIN = "again"
 
 
 # After a pass of the scheduler's loop failed (its job store's database away), the next
@@ -584,7 +592,8 @@ class Candidate:
         store_engine = job_records.job_store_engine(
             self.engine.url.render_as_string(hide_password=False))
         scheduler = _Scheduler(
-            jobstores={"default": job_records.job_store(store_engine)},
+            jobstores={"default": job_records.job_store(store_engine),
+                       AGAIN: MemoryJobStore()},
             executors={"default": {"type": "threadpool", "max_workers": 4}},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": MISFIRE_GRACE_SECONDS},
@@ -600,7 +609,34 @@ class Candidate:
         with _leaders_lock:
             _leaders[self.holder] = self
         self._scheduler = scheduler
+        self._run_again(scheduler)
         scheduler.resume()
+
+    def _run_again(self, scheduler: BackgroundScheduler) -> None:
+        """The runs of scheduled jobs whose process died under them (a kill -9 of the
+        leader mid-job), run again now, once: APScheduler counted them as run, so a
+        Friday's alerts waited for Monday, and a week's report was never posted. The
+        jobs are written so that a run repeated sends nothing twice."""
+        now = datetime.now(self.zone)
+        for run in _abandon_dead_runs(self.engine, lambda: datetime.now(UTC)):
+            stored = scheduler.get_job(run.name)
+            if stored is None or (stored.next_run_time is not None
+                                  and stored.next_run_time <= now):
+                continue  # not scheduled here, or due anyway (missed while none led)
+            verdict = job_records.run_again(self.engine, run)
+            if verdict == "later":
+                continue
+            if verdict == "twice":
+                log.error("job %s died with its process again (run %s started %s): not run "
+                          "again until its next time; look at what stops it", run.name,
+                          run.id, run.started_at.isoformat(timespec="seconds"))
+                continue
+            log.warning("job %s's run started %s ended with its process (%s): running it "
+                        "again now", run.name, run.started_at.isoformat(timespec="seconds"),
+                        run.host)
+            scheduler.add_job(_FIRE, "date", run_date=now,
+                              args=(self.holder, run.name), id=f"{run.name}:again",
+                              name=run.name, jobstore=AGAIN, replace_existing=True)
 
     def _reconcile(self, scheduler: BackgroundScheduler) -> None:
         for stored in scheduler.get_jobs():

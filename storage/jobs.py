@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import (
@@ -128,6 +128,18 @@ def abandon_run(engine: Engine, run_id: int, at: datetime, error: str) -> bool:
         return bool(conn.execute(update(_RUNS).where(
             _RUNS.c.id == run_id, _RUNS.c.outcome == "running",
         ).values(outcome="abandoned", finished_at=at, error=error[:ERROR_LENGTH])).rowcount)
+
+
+def run_again(engine: Engine, run: JobRun) -> Literal["again", "later", "twice"]:
+    """Whether abandoned ``run`` is worth running again: "later" when a run of its job
+    came after it, "twice" when the run before it was abandoned too (a job whose process
+    dies each time, run on every takeover, would take down every scheduler in turn)."""
+    with engine.connect() as conn:
+        outcomes = conn.execute(select(_RUNS.c.id, _RUNS.c.outcome).where(
+            _RUNS.c.name == run.name).order_by(_RUNS.c.id.desc()).limit(2)).all()
+    if outcomes[0].id != run.id:
+        return "later"
+    return "twice" if len(outcomes) == 2 and outcomes[1].outcome == "abandoned" else "again"
 
 
 def prune_job_runs(engine: Engine, before: datetime) -> int:

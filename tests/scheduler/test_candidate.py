@@ -334,6 +334,43 @@ def test_a_lease_of_this_hosts_leader_that_no_longer_runs_is_taken_at_once(engin
     alive.release()
 
 
+YEARLY = "0 9 1 1 *"
+
+
+def test_a_run_whose_process_died_is_run_again_once_by_the_next_leader(engine, caplog):
+    """A leader killed mid-job: APScheduler had counted the run, so Friday's alerts waited
+    for Monday and a week's report was never posted."""
+    from storage import jobs as job_records
+
+    killed_at = datetime.now(UTC) - timedelta(minutes=1)
+    job_records.start_run(engine, "report", f"{this_host()}:{_dead_pid()}", killed_at)
+    # Not scheduled here: marked, not run.
+    job_records.start_run(engine, "retired", f"{this_host()}:{_dead_pid()}", killed_at)
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    subject = candidate(engine, Scheduled(counting("report"), YEARLY))
+    with running(subject):
+        wait_for(lambda: [r.outcome for r in runs(engine, "report")] == ["abandoned", "ok"])
+    assert [r.outcome for r in runs(engine, "retired")] == ["abandoned"]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [w for w in warned if w.startswith("job report")] == [
+        f"job report's run started {killed_at.isoformat(timespec='seconds')} ended with its "
+        f"process ({runs(engine, 'report')[0].host}): running it again now"]
+    # Killed once more: run again only once, not at every takeover.
+    job_records.start_run(engine, "report", f"{this_host()}:{_dead_pid()}", killed_at)
+    job_records.start_run(engine, "report", f"{this_host()}:{_dead_pid()}", killed_at)
+    caplog.clear()
+    with running(candidate(engine, Scheduled(counting("report"), YEARLY))):
+        wait_for(lambda: runs(engine, "report")[-1].outcome == "abandoned")
+        time.sleep(1.5)
+    assert [r.outcome for r in runs(engine, "report")] == ["abandoned", "ok", "abandoned",
+                                                           "abandoned"]
+    [said] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    last = runs(engine, "report")[-1]
+    assert said == (f"job report died with its process again (run {last.id} started "
+                    f"{killed_at.isoformat(timespec='seconds')}): not run again until its "
+                    "next time; look at what stops it")
+
+
 def test_a_standby_says_once_who_holds_the_lease_and_until_when(engine, caplog):
     # A scheduler restarted after its predecessor was killed waited for that lease to
     # run out, up to a lease's length, without a word.
