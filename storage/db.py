@@ -478,7 +478,10 @@ def unavailable_reason(error: SQLAlchemyError) -> str:
     text = ""
     for line in (part.strip() for part in message.splitlines()):
         if line:
-            text += line if not text else (" " if text[-1] in ".?!:;" else ". ") + line
+            # A line going on in lower case is the same sentence, wrapped: libpq's
+            # "terminated abnormally\n\tbefore or while processing the request".
+            text += line if not text else (
+                " " if text[-1] in ".?!:;" or line[0].islower() else ". ") + line
     if text == "database is locked":
         # SQLite's words say neither who nor what to do.
         text += (": another process was writing to the SQLite file (an import, a job, "

@@ -70,7 +70,8 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
             _fail(f"{file}: imported (its rows are in), then the database stopped answering "
                   f"({said}); its orders may not have been reviewed: `creditbot jobs run "
                   "orders` finishes that (the orders job does every 15 minutes)")
-        _fail(f"{file}: cannot use the database: {said}; " + (
+        # The driver's last sentence ends with its own full stop: "request.; nothing".
+        _fail(f"{file}: cannot use the database: {said.rstrip('.')}; " + (
             "nothing was imported: run it again" if imported is False else
             "an import is all or nothing, and a file imported again changes nothing that is "
             "already in: run it again once the database answers"))

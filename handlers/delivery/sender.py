@@ -630,8 +630,18 @@ _AFTER_FIX: dict[tuple[str, str], str] = {
 }
 
 
+# A person's direct message refused so: the fix is theirs, not a channel's (inviting
+# @creditbot to a person was the advice given).
+_PERSON_FIXES: dict[str, str] = {
+    "channel_not_found": "check the user id of {where} in app.yaml, or the customer's "
+                         "owner_slack_id in the ERP export: Slack knows no one of that id "
+                         "in this workspace",
+}
+
+
 def _fix(error: str, where: str, kind: str = "") -> str:
-    return (FIXES.get(error, "see the log")
+    fixes = _PERSON_FIXES if where.startswith("<@") and error in _PERSON_FIXES else FIXES
+    return (fixes.get(error, "see the log")
             + _AFTER_FIX.get((kind, error), "")).format(where=where)
 
 

@@ -328,3 +328,27 @@ def test_an_import_waiting_on_another_sessions_lock_says_whose(cli, write_csv, e
         "transaction: LOCK TABLE customers IN SHARE MODE): the import goes on once that "
         "session commits or ends")
     assert result.stdout.startswith("customers: 2 rows read — 2 inserted")
+
+
+def test_an_import_cut_off_by_the_database_says_so_in_one_sentence(cli, write_csv,
+                                                                  monkeypatch):
+    # "…processing the request.; nothing was imported": the driver's full stop kept.
+    from sqlalchemy.exc import OperationalError
+
+    import bot.cli.imports as imports
+
+    def cut_off(*_args, **_kwargs):
+        raise OperationalError("COPY", {}, Exception(
+            "consuming input failed: server closed the connection unexpectedly\n\tThis "
+            "probably means the server terminated abnormally\n\tbefore or while processing "
+            "the request."))
+
+    monkeypatch.setattr(imports, "_import_and_review", cut_off)
+    monkeypatch.setattr(imports, "after_interruption", lambda *_args: False)
+    path = write_csv("customers.csv", CUSTOMERS.encode())
+    result = cli("import", "customers", str(path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {path}: cannot use the database: consuming input failed: server closed the "
+        "connection unexpectedly. This probably means the server terminated abnormally "
+        "before or while processing the request; nothing was imported: run it again\n")

@@ -581,6 +581,23 @@ def test_a_message_slack_finds_too_long_is_given_up_and_a_refusal_reported_again
         "another report."] * 2
 
 
+def test_a_persons_message_refused_as_no_channel_is_reported_with_the_persons_fix(
+        engine, emulator, sender):
+    # "check the channel id in app.yaml; if <@U…> is private, invite @creditbot to it":
+    # the id was an account owner's, from the ERP, and a person has no invitation.
+    owner = "U01SALESCHO"
+    emulator.fail("chat.postMessage", "error", 1, error="channel_not_found")
+    queue(engine, OutgoingMessage(channel=owner, kind="orders.note", text="held"))
+    assert sender.deliver_due() == DeliveryReport(failed=1)
+    assert sender.deliver_due() == DeliveryReport(sent=1)  # the report
+    assert [c.text for c in posts(emulator) if c.args["channel"] == ADMINS] == [
+        f":warning: creditbot could not deliver a message (orders.note) to <@{owner}>: Slack "
+        f"said `channel_not_found`. To fix: check the user id of <@{owner}> in app.yaml, or "
+        "the customer's owner_slack_id in the ERP export: Slack knows no one of that id in "
+        f"this workspace. Messages to <@{owner}> that fail the same way today are given up "
+        "without another report."]
+
+
 def test_a_refusal_is_reported_once_a_day_of_the_organisation_not_of_utc(engine, emulator,
                                                                        clock):
     # At 01:00 and 10:00 in Shanghai (17:00 and 02:00 UTC, two days of UTC's) the same
