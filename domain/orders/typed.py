@@ -447,9 +447,13 @@ def amount_parted(text: str, is_amount: Callable[[str], bool]) -> str:
     return text
 
 
+def _amount_word(word: str) -> bool:
+    return _is_amount(word) or numeric(word)
+
+
 def split_order(text: str) -> TypedOrder | None:
     """``None`` when no amount follows a customer."""
-    text = parted(amount_parted(text, lambda word: _is_amount(word) or numeric(word)))
+    text = parted(amount_parted(text, _amount_word))
     quoted = _quoted(text)
     if quoted is not None:
         customer, after = quoted
@@ -520,8 +524,10 @@ def _as_typed(text: str, rest: list[str]) -> str | None:
 
 
 def split_check(text: str) -> TypedOrder | None:
-    """A check with an amount at its end, else ``None`` (a plain check)."""
-    text = parted(text)
+    """A check with an amount at its end, else ``None`` (a plain check). A mark after the
+    amount is read as the order's is (``acme 5k,`` was "not an amount" where ``/credit
+    order acme 5k, PO-1`` placed the order)."""
+    text = parted(amount_parted(text, _amount_word))
     quoted = _quoted(text)
     if quoted is not None:
         customer, rest = quoted

@@ -523,6 +523,18 @@ def test_a_comma_or_colon_after_an_orders_amount_parts_it(line, customer, amount
     assert (typed.customer, typed.amount, typed.reference) == (customer, amount, reference)
 
 
+@pytest.mark.parametrize(("line", "customer", "amount"), [
+    ("K001 5k,", "K001", "5k"), ("K001 5k，", "K001", "5k"), ("华夏物流，3万：", "华夏物流", "3万"),
+    ('"Forever 21, Inc" 5k,', "Forever 21, Inc", "5k"), ("acme 120,000", "acme", "120,000")])
+def test_a_mark_after_a_checks_amount_is_read_as_the_orders(line, customer, amount):
+    # "“5k,” is not an amount" where `/credit order K001 5k, PO-Y` placed the order.
+    from domain.orders.typed import split_check
+
+    typed = split_check(line)
+    assert typed is not None and (typed.customer, typed.amount) == (customer, amount)
+    assert split_check("acme, inc") is None
+
+
 def test_in_a_form_field_an_everyday_word_is_told_its_amount_alone():
     # The quotes' way, "+50 "grand …"", was refused by the same field: a form's reason
     # is a field of its own.
