@@ -140,7 +140,12 @@ def _limit_text(tr: Translator, position: CreditPosition, standing: Standing | N
 
 def position_blocks(tr: Translator, request: CreditRequest, standing: Standing | None
                      ) -> list[Block]:
-    return _position_blocks(tr, request, standing) + _held_for(tr, standing)
+    blocks = _position_blocks(tr, request, standing) + _held_for(tr, standing)
+    if standing is not None and standing.position is not None:
+        # An earlier level's card keeps the figures it was decided on, beside a later
+        # level's of another day: each says which day's they are.
+        blocks.append(context(tr._("Figures as of {day}", day=standing.position.as_of)))
+    return blocks
 
 
 def _held_for(tr: Translator, standing: Standing | None) -> list[Block]:

@@ -298,9 +298,12 @@ def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
     [card, _overdue] = [m for m in world.emulator.channels[next(
         c for c, u in world.emulator.direct_messages.items() if u == FINANCE_DIRECTOR)]]
     assert f"#{filed.id}" in card["text"]
-    # It says the level came to them by escalation, not "decide by" a past moment.
+    # It says the level came to them by escalation, not "decide by" a past moment, and
+    # that its figures are those of the day it was escalated.
+    escalated_on = filed.deadline().astimezone(world.services.config.organisation.zone).date()
     assert [e.get("text") for b in card["blocks"] if b["type"] == "context"
             for e in b["elements"]] == [
+        f"Figures as of {EN.date(escalated_on)}",
         "Level 1 of 2: credit manager · escalated to you: the deadline passed on "
         f"{deadline}"]
     [entry] = deadlines.audit("requests.escalated")
