@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 
 import pytest
@@ -310,10 +311,11 @@ def test_audit_shows_the_latest_entries_oldest_first_and_explains_a_bad_count(
     """The sandbox had no way to see the audit trail a check or a request leaves."""
     out = _printed(monkeypatch, tmp_path,
                    ":as U01SALESAMY\n/credit check C0002\n/credit request C0002 +10k Q1 "
-                   "stock\n:audit 2\n:audit 201\n:lang zh-CN\n:audit x\n")
+                   f"stock\n:audit 2\n:audit 201\n:audit export {tmp_path / 'audit.csv'}\n"
+                   ":lang zh-CN\n:audit x\n")
     shown = out[out.index("U01SALESAMY in #sales> :audit 2\n"):].split("\n")
     assert shown[1] == ("The audit log's latest 2 entries, oldest first (times in "
-                        "Asia/Shanghai); creditbot audit export writes the log as CSV:")
+                        "Asia/Shanghai); :audit export FILE writes the whole log as CSV:")
     checked, filed = shown[2], shown[3]
     assert re.fullmatch(r"  2026-11-29 \d\d:\d\d:\d\d  U01SALESAMY  credit\.checked  C0002  "
                         r'\{"query": "C0002"\}', checked), checked
@@ -322,10 +324,22 @@ def test_audit_shows_the_latest_entries_oldest_first_and_explains_a_bad_count(
                         r'\{"asked_in": null, "current_limit": \{"amount": "100000\.0000", '
                         r'"currency": "USD"\}, .{217}…', filed), filed
     assert shown[4] == "U01SALESAMY in #sales> :audit 201"
-    assert shown[5] == ("Write :audit for the latest 10 entries, or :audit N for the latest "
-                        "N (1 to 200): e.g. :audit 30.")
-    assert ("U01SALESAMY in #sales> :audit x\n输入 :audit 查看最近 10 条记录，或输入 :audit N "
-            "查看最近 N 条（1 到 200）：例如 :audit 30。\n") in out
+    assert shown[5] == ("Write :audit for the latest 10 entries, :audit N for the latest N "
+                        "(1 to 200), e.g. :audit 30, or :audit export FILE to write the whole "
+                        "log as CSV.")
+    # The sandbox's own log, which `creditbot audit export` cannot reach (it reads the
+    # database, not the sandbox's copy), whole and as that command writes it.
+    with open(tmp_path / "audit.csv", encoding="utf-8", newline="") as written:
+        exported = list(csv.reader(written))
+    assert exported[0] == ["time", "actor", "action", "subject", "details"]
+    assert [row[1:3] for row in exported[-2:]] == [["U01SALESAMY", "credit.checked"],
+                                                   ["U01SALESAMY", "requests.filed"]]
+    assert exported[-1][4].endswith("}") and len(exported[-1][4]) > 300
+    assert shown[7] == (f"Wrote {len(exported) - 1} entries of the sandbox's audit log to "
+                        f"{tmp_path / 'audit.csv'}.")
+    assert ("U01SALESAMY in #sales> :audit x\n输入 :audit 查看最近 10 条记录，输入 :audit N "
+            "查看最近 N 条（1 到 200），例如 :audit 30；或输入 :audit export FILE 把全部日志写成 "
+            "CSV。\n") in out
 
 
 def test_everyone_in_the_sandbox_is_on_the_organisations_clock(monkeypatch, clock, tmp_path):
