@@ -499,8 +499,7 @@ def test_a_list_asked_for_while_the_claim_fails_is_told_as_a_read(world, monkeyp
         raise SQLAlchemyError("database is locked")
 
     monkeypatch.setattr(ProcessedRequests, "_insert", cannot_say)
-    monkeypatch.setitem(handler_errors._outage, "said_at", float("-inf"))
-    monkeypatch.setitem(handler_errors._outage, "since", 0)  # other tests' failures
+    monkeypatch.setattr(handler_errors, "_outages", {})  # other tests' failures
     caplog.set_level(logging.INFO, logger="creditbot.errors")
     body, _ = world.slack.slash_body(CREDIT_MANAGER, SALES_CHANNEL, line)
     refused = post(world.url, body)

@@ -110,12 +110,11 @@ def test_the_database_failing_requests_is_a_warning_with_its_cause_once_a_minute
 
     clock = [5000.0]
     monkeypatch.setattr(handlers.errors.time, "monotonic", lambda: clock[0])
-    monkeypatch.setitem(handlers.errors._outage, "said_at", float("-inf"))
-    monkeypatch.setitem(handlers.errors._outage, "since", 0)
+    monkeypatch.setattr(handlers.errors, "_outages", {})
 
-    def failed(request_id: str) -> str:
+    def failed(request_id: str, cause: Exception | None = None) -> str:
         try:
-            raise RecordsUnavailable() from ConnectionRefusedError(
+            raise RecordsUnavailable() from cause or ConnectionRefusedError(
                 "connection to server at 10.0.0.5, port 5432 failed: Connection refused\n"
                 "Is the server running on that host?")
         except RecordsUnavailable as error:
@@ -137,3 +136,16 @@ def test_the_database_failing_requests_is_a_warning_with_its_cause_once_a_minute
         ("INFO", f"[r3] RecordsUnavailable: {cause}"),
         ("WARNING", f"[r4] the database failed a request ({cause}); 2 more since the last "
                     "such line")]
+    # Another cause is its own: a statement timeout said a moment before the server went
+    # down folded "Connection refused" into INFO.
+    caplog.clear()
+    clock[0] += 1
+    failed("r5", TimeoutError("canceling statement due to statement timeout"))
+    failed("r6", TimeoutError("canceling statement due to statement timeout"))
+    failed("r7")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "[r5] the database failed a request (TimeoutError: canceling statement "
+                    "due to statement timeout)"),
+        ("INFO", "[r6] RecordsUnavailable: TimeoutError: canceling statement due to "
+                 "statement timeout"),
+        ("INFO", f"[r7] RecordsUnavailable: {cause}")]
