@@ -22,11 +22,10 @@ from tests.fakes import FakeUnitOfWork
 SALES = Member("U01SALESAMY", roles=frozenset({"sales"}))
 
 
-@pytest.mark.parametrize(("locale", "rest"), [("en-US", "… and 2 more customers"),
-                                              ("zh-CN", "……还有 2 家")])
-def test_the_members_past_the_first_25_are_counted_as_customers(locale: str, rest: str):
-    members = [Customer(f"C{n:04d}", f"Member {n}", Money(Decimal(1000), "USD"), 30,
-                        group_id="BIG") for n in range(GROUP_MEMBERS_SHOWN + 2)]
+def members_listed(names: list[str], locale: str) -> list[str]:
+    """The lines of the card's Members section of a group of customers so named."""
+    members = [Customer(f"C{n:04d}", name, Money(Decimal(1000), "USD"), 30, group_id="BIG")
+               for n, name in enumerate(names)]
     checks = CreditChecks(FakeUnitOfWork(members, [], []), CreditDataAccess(),
                           CreditPolicyContext("USD", AgingBuckets()),
                           lambda: datetime(2026, 11, 29, 2, tzinfo=UTC),
@@ -34,9 +33,16 @@ def test_the_members_past_the_first_25_are_counted_as_customers(locale: str, res
     found = checks.check(SALES, "BIG")
     assert isinstance(found, GroupCheck)
     _, blocks = card(found, translator(locale), timezone="Asia/Shanghai")
-    texts = [b["text"]["text"] for b in blocks or [] if "text" in b]
-    [listed] = [t for t in texts if "C0000" in t]
-    lines = listed.split("\n")
+    [listed] = [b["text"]["text"] for b in blocks or [] if "text" in b
+                and "C0000" in b["text"]["text"]]
+    assert len(listed) <= 3000
+    return listed.split("\n")
+
+
+@pytest.mark.parametrize(("locale", "rest"), [("en-US", "… and 2 more customers"),
+                                              ("zh-CN", "……还有 2 家")])
+def test_the_members_past_the_first_25_are_counted_as_customers(locale: str, rest: str):
+    lines = members_listed([f"Member {n}" for n in range(GROUP_MEMBERS_SHOWN + 2)], locale)
     assert len([line for line in lines if line.startswith("• ")]) == GROUP_MEMBERS_SHOWN
     assert lines[-1] == rest
 
@@ -44,19 +50,9 @@ def test_the_members_past_the_first_25_are_counted_as_customers(locale: str, res
 def test_long_member_names_list_fewer_members_and_keep_the_count_of_the_rest():
     # 25 names of 100 characters pass a section's 3,000: cut at its end, the card lost
     # "… and N more customers" with the last name.
-    members = [Customer(f"C{n:04d}", f"Regional Distribution Partner {n} " + "x" * 70,
-                        Money(Decimal(1000), "USD"), 30, group_id="BULK") for n in range(300)]
-    checks = CreditChecks(FakeUnitOfWork(members, [], []), CreditDataAccess(),
-                          CreditPolicyContext("USD", AgingBuckets()),
-                          lambda: datetime(2026, 11, 29, 2, tzinfo=UTC),
-                          ZoneInfo("Asia/Shanghai"))
-    found = checks.check(SALES, "BULK")
-    assert isinstance(found, GroupCheck)
-    _, blocks = card(found, translator("en-US"), timezone="Asia/Shanghai")
-    [listed] = [b["text"]["text"] for b in blocks or [] if "text" in b
-                and "C0000" in b["text"]["text"]]
-    assert len(listed) <= 3000 and "…\n" not in listed
-    lines = listed.split("\n")
+    lines = members_listed([f"Regional Distribution Partner {n} " + "x" * 70
+                            for n in range(300)], "en-US")
+    assert not any(line.endswith("…") for line in lines)
     members_shown = [line for line in lines if line.startswith("• ")]
     assert 0 < len(members_shown) < GROUP_MEMBERS_SHOWN
     assert lines[-1] == f"… and {300 - len(members_shown)} more customers"
