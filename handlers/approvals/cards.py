@@ -43,7 +43,13 @@ from handlers.approvals.decide_payloads import (
     LevelValue,
     QuestionValue,
 )
-from handlers.approvals.request_render import approver, asked_in, request_order, role_name
+from handlers.approvals.request_render import (
+    approver,
+    asked_in,
+    request_order,
+    role_name,
+    state_word,
+)
 from handlers.check.blocks import (
     aging_section,
     available_text,
@@ -347,8 +353,18 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
 
 
 def card_fallback(tr: Translator, request: CreditRequest, level: int) -> str:
-    return tr._("Credit request {subject}: level {level} of {levels}",
-                subject=subject(tr, request), level=level, levels=len(request.route))
+    """The card's notification text (a phone's line, the sidebar's, a screen reader's):
+    what is asked and where the request stands, as the card is now. "…: level 2 of 2"
+    whatever happened read the same waiting, decided or withdrawn."""
+    if request.is_open and request.level == level:
+        status = tr._("waiting for a decision")
+    elif request.is_open:
+        status = tr._("approved; level {next} decides next", next=request.level)
+    else:
+        status = state_word(request, tr)
+    return tr._("Credit request {subject}: {asked} · level {level} of {levels}, {status}",
+                subject=subject(tr, request), asked=asked(tr, request).split("\n")[0],
+                level=level, levels=len(request.route), status=status)
 
 
 FINAL = "final_outcome"

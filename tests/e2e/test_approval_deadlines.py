@@ -40,6 +40,9 @@ from tests.e2e.outbox_world import FakeClock, ahead_of_machine
 
 CREDIT_MANAGER, FINANCE_DIRECTOR = "U02CREDITMG", "U03FINDIR01"
 EN = translator("en-US")
+# A +100k request's card at its second level, as a notification reads it.
+WAITING_2 = ("$200,000.00 (now $100,000.00, +$100,000.00) · level 2 of 2, waiting for a "
+             "decision")
 
 
 @dataclass
@@ -371,7 +374,7 @@ def test_a_delegation_that_starts_later_brings_its_cards_on_its_first_day(world,
     assert deadlines.run(tuesday + timedelta(minutes=15))["stand_in_cards"] == 0
     [card] = [m for m in deadlines.dms(analyst) if f"#{filed.id}" in m]
     assert card == (f"Credit request #{filed.id} · limit increase · Acme Packaging: "
-                    "level 2 of 2")
+                    f"{WAITING_2}")
 
 
 def test_a_stand_in_who_got_the_levels_card_as_it_opened_is_not_counted_again(
@@ -388,7 +391,7 @@ def test_a_stand_in_who_got_the_levels_card_as_it_opened_is_not_counted_again(
     tuesday = datetime(2026, 12, 1, 1, 5, tzinfo=UTC)  # 09:05, working time
     assert deadlines.run(tuesday)["stand_in_cards"] == 0
     assert [m for m in deadlines.dms(analyst) if f"#{filed.id}" in m] == [
-        f"Credit request #{filed.id} · limit increase · Acme Packaging: level 2 of 2"]
+        f"Credit request #{filed.id} · limit increase · Acme Packaging: {WAITING_2}"]
 
 
 def test_a_request_past_its_last_day_expires_in_working_time(world, deadlines):
@@ -444,7 +447,9 @@ def test_a_card_in_a_channel_app_yaml_moved_away_from_is_still_edited(world, tmp
         "C0002", RequestKind.LIMIT_INCREASE, "bigger orders", amount="120000"))
     before.run(NOW)
     [card] = world.emulator.channels["C03CREDIT00"]
-    assert card["text"] == "Credit request #1 · limit increase · Acme Packaging: level 1 of 2"
+    assert card["text"] == ("Credit request #1 · limit increase · Acme Packaging: $120,000.00 "
+                            "(now $100,000.00, +$20,000.00) · level 1 of 2, waiting for a "
+                            "decision")
     assert card["blocks"][-1]["block_id"] == "decide_1_1"  # its buttons
     after = Deadlines(world, _app_yaml_changed(
         tmp_path, ("channel: C03CREDIT00", "channel: C09CREDITNEW")))
@@ -479,7 +484,8 @@ def test_a_decider_named_after_the_cards_went_out_gets_one_with_the_reminder(wor
     after.run(request.deadline() - timedelta(hours=2))
     deadline = EN.moment(request.deadline(), world.services.config.organisation.zone)
     assert after.dms("U03FINDIR02") == [
-        "Credit request #1 · limit increase · Acme Packaging: level 2 of 2",
+        "Credit request #1 · limit increase · Acme Packaging: $120,000.00 (now $100,000.00, "
+        "+$20,000.00) · level 2 of 2, waiting for a decision",
         f":alarm_clock: Reminder: request #1 · limit increase · Acme Packaging by <@{SALES}> "
         f"waits for your decision at level 2 of 2, by {deadline}. Use the buttons on its "
         "card."]
@@ -487,8 +493,9 @@ def test_a_decider_named_after_the_cards_went_out_gets_one_with_the_reminder(wor
     after.requests.decide(load_config(changed).roster().member("U03FINDIR02"), filed.id, 2,
                           Outcome.APPROVED)
     after.run(request.deadline() - timedelta(hours=1))
-    # The old director's card was edited (the same text, its buttons gone).
-    assert after.dms(FINANCE_DIRECTOR) == [old_card]
+    # The old director's card was edited (its buttons gone, its text says the outcome).
+    assert after.dms(FINANCE_DIRECTOR) == [
+        old_card.replace("waiting for a decision", "approved")]
     [edited] = _dm_messages(world, FINANCE_DIRECTOR)
     assert edited["blocks"][-1]["block_id"] == "share_1_2"
     decided = EN.moment(request.deadline() - timedelta(hours=2),

@@ -130,7 +130,9 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
         world: World) -> None:
     request_id = file_request(world)
     first = shown(world, request_id, 1, CREDIT_CHANNEL)
-    assert first.text == ("Credit request #1 · limit increase · Acme Packaging: level 1 of 2")
+    assert first.text == ("Credit request #1 · limit increase · Acme Packaging: $200,000.00 "
+                          "(now $100,000.00, +$100,000.00) · level 1 of 2, waiting for a "
+                          "decision")
     assert block_texts(first) == card_texts(
         world, request_id, 1, 2, "credit manager", ["Approve", "Reject", "Ask for info"],
         waiting=True)
@@ -152,6 +154,10 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
     assert block_texts(approved) == card_texts(world, request_id, 1, 2, "credit manager",
                                                [outcome])
     assert approved.buttons() == []
+    # Its notification text too: "level 1 of 2" whatever had happened.
+    asked = "$200,000.00 (now $100,000.00, +$100,000.00)"
+    assert approved.text == (f"Credit request #1 · limit increase · Acme Packaging: {asked} · "
+                             "level 1 of 2, approved; level 2 decides next")
     second = shown(world, request_id, 2, FINANCE_DIRECTOR)
     # The next level reads what the one before it decided, and why.
     level_one = f"*Level 1, credit manager:* {outcome}"
@@ -176,6 +182,11 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
         world, request_id, 2, 2, "finance director",
         [f":x: Rejected by <@{FINANCE_DIRECTOR}> on {when(world, request_id, 2)}"
          "\n> Too much overdue"], before=(level_one,))
+    assert rejected.text == (f"Credit request #1 · limit increase · Acme Packaging: {asked} · "
+                             "level 2 of 2, rejected")
+    assert shown(world, request_id, 1, CREDIT_CHANNEL).text == (
+        f"Credit request #1 · limit increase · Acme Packaging: {asked} · level 1 of 2, "
+        "rejected")
     # Level 1's card in #credit said "Approved" to everyone reading the channel: it now
     # ends with how the request ended, its figures those level 1 decided on.
     assert block_texts(shown(world, request_id, 1, CREDIT_CHANNEL)) == card_texts(

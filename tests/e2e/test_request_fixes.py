@@ -503,7 +503,8 @@ def test_an_approver_whose_slack_is_chinese_gets_the_card_in_chinese(world):
         [card] = [r for r in conn.execute(select(OutboxRow).where(
             OutboxRow.channel == FINANCE_DIRECTOR))]
     assert card.payload["text"] == (
-        f"信用申请 #{request.id} · 提高额度 · Acme Packaging：第 2 级（共 2 级）")
+        f"信用申请 #{request.id} · 提高额度 · Acme Packaging：US$200,000.00（现为 "
+        "US$100,000.00，+US$100,000.00） · 第 2 级（共 2 级），等待审批")
 
 
 def test_a_plus_with_no_amount_after_it_says_the_amount_is_missing(world):

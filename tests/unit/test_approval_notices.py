@@ -198,8 +198,8 @@ def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
         (FD, f":alarm_clock: Reminder: request #1 · limit increase · Acme ∗Bold∗ "
              f"&lt;!channel&gt; by <@{REP}> waits for your decision at level 2 of 2, by "
              f"{deadline}. Use the buttons on its card."),
-        (CFO, "Credit request #1 · limit increase · Acme ∗Bold∗ &lt;!channel&gt;: level 2 "
-              "of 2"),
+        (CFO, "Credit request #1 · limit increase · Acme ∗Bold∗ &lt;!channel&gt;: $150,000.00 "
+              "(now $100,000.00, +$50,000.00) · level 2 of 2, waiting for a decision"),
         (REP, ":arrow_double_up: Level 2 of your request #1 · limit increase · Acme ∗Bold∗ "
               "&lt;!channel&gt; passed its deadline, so the CFO may decide it now too."),
     ]
