@@ -46,7 +46,7 @@ def _position_rows(table: Table, position: CreditPosition, limit_label: str,
     table.add_row("Available credit", _available(position))
     table.add_row("Overdue", position.aging.overdue.format())
     oldest = position.aging.oldest_overdue_days
-    table.add_row("Oldest overdue", f"{oldest} days" if oldest is not None else "—")
+    table.add_row("Oldest overdue", _count(oldest, "day") if oldest is not None else "—")
     if aging:
         for label, amount in zip(position.aging.labels, position.aging.amounts, strict=True):
             table.add_row(f"Aging {label}", amount.format())

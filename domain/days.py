@@ -76,7 +76,10 @@ def upcoming_day_problem(where: str, day: date, today: date) -> FieldProblem | N
     """What is wrong with ``day`` as the day of something to come, for the field
     ``where``; None when it is today or within a year after."""
     if day < today:
-        return FieldProblem(where, N_("{day} has passed: pick today or a later day."), day=day)
+        # Today as the organisation's calendar has it: a collector far west of it read
+        # "Dec 7 has passed" on their own Dec 7.
+        return FieldProblem(where, N_("{day} has passed (today is {today}): pick today or a "
+                                      "later day."), day=day, today=today)
     if day > today + AHEAD_AT_MOST:
         return FieldProblem(where, N_("{day} is more than a year ahead: pick a day on or "
                                       "before {last}."), day=day, last=today + AHEAD_AT_MOST)

@@ -66,8 +66,8 @@ def temporary_until(expires_on: date | None, today: date) -> date:
         raise _refused(N_("A temporary limit needs the last day it applies, e.g. {example}."),
                        example=year_after(today).isoformat())
     if expires_on < today:
-        raise _refused(N_("A temporary limit must last until today or later; {day} is "
-                          "already past."), day=expires_on)
+        raise _refused(N_("A temporary limit must last until today ({today}) or later; {day} "
+                          "is already past."), day=expires_on, today=today)
     if expires_on >= year_after(today):
         # Through 9999 it would be a permanent raise nobody decided as one.
         raise _refused(N_("A temporary limit runs for a year at most: its last day must "

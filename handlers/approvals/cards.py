@@ -144,13 +144,14 @@ def _limit_text(tr: Translator, position: CreditPosition, standing: Standing | N
     return text
 
 
-def position_blocks(tr: Translator, request: CreditRequest, standing: Standing | None
-                     ) -> list[Block]:
+def position_blocks(tr: Translator, request: CreditRequest, standing: Standing | None,
+                    zone: tzinfo) -> list[Block]:
     blocks = _position_blocks(tr, request, standing) + _held_for(tr, standing)
     if standing is not None and standing.position is not None:
         # An earlier level's card keeps the figures it was decided on, beside a later
         # level's of another day: each says which day's they are.
-        blocks.append(context(tr._("Figures as of {day}", day=standing.position.as_of)))
+        blocks.append(context(tr._("Figures as of {day} ({zone})", day=standing.position.as_of,
+                                   zone=str(zone))))
     return blocks
 
 
@@ -303,7 +304,7 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         section(f"*{erp_text(known_as(tr, request), NAME)}* · "
                 f"{erp_text(request.customer_id, ID)}"),
         *renamed(tr, request, standing),
-        *position_blocks(tr, request, standing),
+        *position_blocks(tr, request, standing, zone),
         section(tr._("*Requested by* {who}:", who=mention(request.requested_by)) + "\n"
                 + quoted(request.reason, REASON)),
         # What the levels before this one decided, and why: a finance director turned

@@ -277,7 +277,8 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
                                kind=kind_title(RequestKind.TEMPORARY_LIMIT, tr))
     elif expires is not None and expires < today and kind is RequestKind.TEMPORARY_LIMIT:
         # The words of every form's day to come (domain.days.upcoming_day_problem).
-        errors[EXPIRES] = tr._("{day} has passed: pick today or a later day.", day=expires)
+        errors[EXPIRES] = tr._("{day} has passed (today is {today}): pick today or a later "
+                               "day.", day=expires, today=today)
     order = values.get(ORDER)
     if kind is RequestKind.ORDER_RELEASE and not order:
         errors[ORDER] = tr._("An order release needs the held order's id (CB-…) or its reference.")

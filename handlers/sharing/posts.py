@@ -102,7 +102,7 @@ def _request(found: SharedRequest, tr: Translator, line: str, zone: tzinfo) -> M
                 f"{erp_text(request.customer_id, ID)}"),
         fields((tr._("State"), _state(tr, found)),
                (tr._("Requested by"), mention(request.requested_by))),
-        *position_blocks(tr, request, found.standing),
+        *position_blocks(tr, request, found.standing, zone),
     ]
     # The levels decided so far, in order; a closed request says why nothing is left.
     decided = [outcome_text(tr, d, zone) for d in sorted(decisions, key=lambda d: d.level)]

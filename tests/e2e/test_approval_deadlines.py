@@ -306,7 +306,7 @@ def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
     escalated_on = filed.deadline().astimezone(world.services.config.organisation.zone).date()
     assert [e.get("text") for b in card["blocks"] if b["type"] == "context"
             for e in b["elements"]] == [
-        f"Figures as of {EN.date(escalated_on)}",
+        f"Figures as of {EN.date(escalated_on)} (Asia/Shanghai)",
         "Level 1 of 2: credit manager · escalated to you: the deadline passed on "
         f"{deadline}"]
     [entry] = deadlines.audit("requests.escalated")

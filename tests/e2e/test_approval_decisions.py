@@ -122,7 +122,8 @@ def card_texts(world: World, request_id: int, level: int, levels: int, role: str
                if waiting else f"Level {level} of {levels}: {role}")
     return [f"Credit request #{request_id}: limit increase", "*Acme Packaging* · C0002",
             "*Requested*\n$200,000.00 (now $100,000.00, +$100,000.00)", *ACME_FIGURES,
-            ACME_AGING, f"Figures as of {EN.date(NOW.astimezone(ZONE).date())}", REASON_SHOWN,
+            ACME_AGING, f"Figures as of {EN.date(NOW.astimezone(ZONE).date())} ({ZONE})",
+            REASON_SHOWN,
             *before, context, *last]
 
 

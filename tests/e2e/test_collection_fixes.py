@@ -94,8 +94,8 @@ def test_every_problem_of_a_promise_form_is_told_in_one_round(world):
                                                  "invoices": "INV-9999"})) == {
         "amount": "C0041 is billed in GBP, not EUR: write the amount in GBP, e.g. GBP 25k.",
         "due": f"{(NOW.date() - timedelta(days=5)):%b} {(NOW.date() - timedelta(days=5)).day}"
-               f", {(NOW.date() - timedelta(days=5)).year} has passed: pick today or a "
-               "later day.",
+               f", {(NOW.date() - timedelta(days=5)).year} has passed (today is "
+               f"{NOW.date():%b} {NOW.date().day}, {NOW.date().year}): pick today or a later day.",
         "invoices": "INV-9999 is not an open invoice of C0041: name invoices from the "
                     "account's open ones, separated by commas."}
     # The date right: the invoice and the amount still together.

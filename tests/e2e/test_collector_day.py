@@ -357,7 +357,8 @@ def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world
     errors = answer.json()["errors"]
     # Every field's problem in one round, the invoice's too.
     assert set(errors) == {"amount", "due", "invoices"}
-    assert errors["due"] == "Nov 1, 2026 has passed: pick today or a later day."
+    assert errors["due"] == ("Nov 1, 2026 has passed (today is Nov 29, 2026): pick today or "
+                             "a later day.")
     assert errors["invoices"] == ("INV-NOPE is not an open invoice of C0041: name invoices "
                                   "from the account's open ones, separated by commas.")
     # More decimals than the account's currency: refused beside the field, not rounded.

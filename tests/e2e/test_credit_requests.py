@@ -262,14 +262,14 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
         "expires": "A temporary limit needs its last day: pick it here."}
     assert errors(world.slack.submit(SALES, view, {
         **filled, "kind": "temporary_limit", "amount": "+50k", "expires": "2026-11-01"})) == {
-        "expires": "Nov 1, 2026 has passed: pick today or a later day."}
+        "expires": "Nov 1, 2026 has passed (today is Nov 29, 2026): pick today or a later day."}
     # The amount and the last day, each wrong on its own, are said at once: the amount
     # was said on the submission after the date was mended, then the year's limit.
     assert errors(world.slack.submit(SALES, view, {
         **filled, "kind": "temporary_limit", "amount": "¥5万", "expires": "2026-11-01"})) == {
         "amount": "“¥5万”: ¥ is both the yuan and the yen; write the currency's code after "
                   "the amount instead, e.g. 5万 CNY or 5万 JPY.",
-        "expires": "Nov 1, 2026 has passed: pick today or a later day."}
+        "expires": "Nov 1, 2026 has passed (today is Nov 29, 2026): pick today or a later day."}
     assert errors(world.slack.submit(SALES, view, {
         **filled, "kind": "temporary_limit", "amount": "50k", "expires": "2028-01-31"})) == {
         "amount": "$50,000.00 is not above the current limit of $100,000.00: a temporary "
@@ -291,8 +291,8 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
     assert errors(world.slack.submit(SALES, view, {
         **filled, "kind": "temporary_limit", "amount": "+50k", "currency": "chf",
         "expires": "2026-11-01"})) == {
-        "currency": no_rate, "expires": "Nov 1, 2026 has passed: pick today or a "
-                                        "later day."}
+        "currency": no_rate,
+        "expires": "Nov 1, 2026 has passed (today is Nov 29, 2026): pick today or a later day."}
     # Beside the amount when the amount named it.
     assert errors(world.slack.submit(SALES, view, {**filled, "amount": "+CHF 50k"})) == {
         "amount": no_rate}

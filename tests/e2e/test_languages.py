@@ -264,7 +264,8 @@ def test_lists_and_refusals_name_other_commands_as_the_reader_writes_theirs(bili
         "此客户尚无信用申请。可用 `/credit 申请 C0002 +100k &lt;理由&gt;` 提交。")
     # A day is written as the reader writes days (it was 2026-01-31 in Chinese).
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 申请 C0002 +5万 至 2026-01-31 备货"
-                                 ).text == "临时额度须持续到今天或以后；2026年1月31日已经过去。"
+                                 ).text == ("临时额度须持续到今天（2026年11月29日）或以后；"
+                                            "2026年1月31日已经过去。")
     # Typed in English, in English.
     assert said("/credit meetings") == (
         "您没有即将举行的会议。`/credit meeting` 可安排会议。")

@@ -102,7 +102,7 @@ def test_minutes_become_tasks_that_owners_see_and_close(world: World) -> None:
     assert answer.json() == {"response_action": "errors", "errors": {
         "decisions": "Write what the meeting decided (a line per decision).",
         "owner_0": "Pick the person who owns this action item.",
-        "due_0": "Nov 28, 2026 has passed: pick today or a later day.",
+        "due_0": "Nov 28, 2026 has passed (today is Nov 29, 2026): pick today or a later day.",
         "customer_0": "No customer matches “no such company at all”. Try part of the name "
                       "or the customer id, e.g. C0002.",
         "what_1": "Say what is to be done, e.g. “Call the CFO about the March invoices”.",

@@ -62,7 +62,8 @@ def test_a_wrong_until_is_refused_with_how_to_write_it(world):
         "Write the last day of the temporary limit after `until`: `/credit request acme "
         "+50k until 2026-12-31 Christmas season`.")
     assert said(world, "/credit request lakeside +50k until 2026-01-31 for xmas") == (
-        "A temporary limit must last until today or later; Jan 31, 2026 is already past.")
+        "A temporary limit must last until today (Nov 29, 2026) or later; Jan 31, 2026 is "
+        "already past.")
     # What else is wrong is said in the same answer, not on the next try.
     amount = ("“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
               "1.2m, USD 120k or 120k EUR.")
@@ -75,7 +76,8 @@ def test_a_wrong_until_is_refused_with_how_to_write_it(world):
     assert said(world, "/credit request lakeside 5k until 2026-01-31") == (
         "$5,000.00 is not above the current limit of $35,000.00: a temporary limit must "
         "raise it. For an increase of that much, write +5k. A temporary limit must last "
-        "until today or later; Jan 31, 2026 is already past. Say why: a request needs a "
+        "until today (Nov 29, 2026) or later; Jan 31, 2026 is already past. Say why: a "
+        "request needs a "
         "reason, e.g. “larger orders for the Q1 season”.")
     # 至 apart from a word for a day that is no date (or joined to one): it filed a
     # permanent increase, "至 明天" read into the reason. "到" still starts one.

@@ -37,3 +37,22 @@ def test_slack_and_the_terminal_round_a_share_of_the_limit_alike(exposure, limit
     assert held.utilisation is not None
     assert translator("en-US").percent(held.utilisation) == used(held) == shown
     assert translator("zh-CN").percent(held.utilisation) == shown.replace("over ", "超过")
+
+
+@pytest.mark.parametrize(("oldest", "shown"), [(1, "1 day"), (2, "2 days"), (None, "—")])
+def test_the_terminal_counts_the_oldest_overdue_days_in_words(oldest, shown):
+    # "Oldest overdue │ 1 days".
+    from io import StringIO
+
+    from rich.console import Console
+
+    from bot.terminal import render_position
+    from domain.model import Customer
+
+    usd = lambda amount: Money(Decimal(amount), "USD")  # noqa: E731
+    aging = Aging(("current", "1-30"), (usd(0), usd(10)), oldest)
+    held = CreditPosition(date(2026, 12, 1), usd(100), usd(10), usd(0), aging, 1, 0)
+    out = StringIO()
+    render_position(Console(file=out, width=120), Customer("C1", "Acme", usd(100), 30), held)
+    [line] = [line for line in out.getvalue().splitlines() if "Oldest overdue" in line]
+    assert line.split("│")[-2].strip() == shown

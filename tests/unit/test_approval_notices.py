@@ -115,7 +115,7 @@ def test_a_level_posted_to_a_department_goes_to_its_channel_and_is_edited_there(
         "*Payment terms*\n30 days", "*Contracts*\nnone in force",
         "*Aging*  `current` $0.00  ·  `1-30 days` $0.00  ·  `31-60 days` $20,000.00  ·  "
         "`61-90 days` $0.00  ·  `90+ days` $0.00",
-        f"Figures as of {translator('en-US').date(NOW.astimezone(ZONE).date())}",
+        f"Figures as of {translator('en-US').date(NOW.astimezone(ZONE).date())} ({ZONE})",
         f"*Requested by* <@{REP}>:\n> bigger orders",
         f"Level 1 of 1: credit manager · decide by {moment(NOW + timedelta(hours=24))}",
         "Approve", "Reject", "Ask for info"]

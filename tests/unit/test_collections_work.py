@@ -259,7 +259,7 @@ def test_a_day_passed_or_over_a_year_ahead_is_refused_by_the_use_case_itself(
     with pytest.raises(FormRefused) as past:
         day.promise(MEI, "C1", usd(100), TODAY - timedelta(days=1), ["I9"])
     assert [(p.where, str(p)) for p in past.value.problems] == [
-        ("due", "2026-11-29 has passed: pick today or a later day."),
+        ("due", "2026-11-29 has passed (today is 2026-11-30): pick today or a later day."),
         ("invoices", "I9 is not an open invoice of C1: name invoices from the account's "
                      "open ones, separated by commas.")]
     with pytest.raises(FormRefused) as far:

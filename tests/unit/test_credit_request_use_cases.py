@@ -193,7 +193,8 @@ def test_what_filing_refuses_says_what_to_write():
         "A temporary limit needs the last day it applies, e.g. 2027-11-30.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
                                               "+50k", expires_on=date(2026, 11, 29))) == (
-        "A temporary limit must last until today or later; 2026-11-29 is already past.")
+        "A temporary limit must last until today (2026-11-30) or later; 2026-11-29 is "
+        "already past.")
     # A year at most: through 9999 it would be a permanent raise nobody decided as one.
     assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
                                               "+50k", expires_on=date(9999, 12, 31))) == (
@@ -224,7 +225,8 @@ def test_an_amount_and_a_last_day_both_wrong_are_refused_together():
         assert [str(p) for p in raised.value.problems] == [
             "USD 80,000.00 is not above the current limit of USD 100,000.00: a temporary "
             "limit must raise it. For an increase of that much, write +80000.",
-            "A temporary limit must last until today or later; 2026-11-29 is already past."]
+            "A temporary limit must last until today (2026-11-30) or later; 2026-11-29 is "
+        "already past."]
         # One line where only one fits (the CLI, a log): both, in order.
         assert str(raised.value) == " ".join(str(p) for p in raised.value.problems)
     # One wrong field is refused as itself; a right filing passes the check unwritten.

@@ -140,7 +140,7 @@ def test_every_wrong_field_is_named_and_nothing_is_written(uow: FakeUnitOfWork) 
         "decisions": "Write what the meeting decided (a line per decision).",
         "what_0": "Say what is to be done, e.g. “Call the CFO about the March invoices”.",
         "owner_0": "Pick the person who owns this action item.",
-        "due_0": "2026-11-30 has passed: pick today or a later day.",
+        "due_0": "2026-11-30 has passed (today is 2026-12-01): pick today or a later day.",
         "customer_0": "No customer matches “no such customer zzz”.",
         "what_1": "An action item takes at most 300 characters; this one has 301.",
         "due_1": "2027-12-02 is more than a year ahead: pick a day on or before 2027-12-01.",
