@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
-from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import Engine
@@ -319,9 +318,6 @@ def fire(holder: str, name: str) -> None:
 
 
 _FIRE = f"{__name__}:fire"
-# The job store of the runs a leader makes again (``Candidate._run_again``): in memory,
-# since the next leader finds the runs to make again in ``job_runs`` itself.
-AGAIN = "again"
 
 
 # After a pass of the scheduler's loop failed (its job store's database away), the next
@@ -592,8 +588,7 @@ class Candidate:
         store_engine = job_records.job_store_engine(
             self.engine.url.render_as_string(hide_password=False))
         scheduler = _Scheduler(
-            jobstores={"default": job_records.job_store(store_engine),
-                       AGAIN: MemoryJobStore()},
+            jobstores={"default": job_records.job_store(store_engine)},
             executors={"default": {"type": "threadpool", "max_workers": 4}},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": MISFIRE_GRACE_SECONDS},
@@ -613,30 +608,28 @@ class Candidate:
         scheduler.resume()
 
     def _run_again(self, scheduler: BackgroundScheduler) -> None:
-        """The runs of scheduled jobs whose process died under them (a kill -9 of the
-        leader mid-job), run again now, once: APScheduler counted them as run, so a
-        Friday's alerts waited for Monday, and a week's report was never posted. The
-        jobs are written so that a run repeated sends nothing twice."""
+        """A scheduled job whose latest run ended with its process (a kill -9 of the
+        leader mid-job), made due now, once: APScheduler had counted the run as made, so
+        a Friday's alerts waited for Monday, and a week's report was never posted. Its
+        stored next run moves to now (one job, so it never runs beside its own next
+        slot; a leader dying first leaves it due to the next). The jobs are written so
+        that a run repeated sends nothing twice."""
+        _abandon_dead_runs(self.engine, lambda: datetime.now(UTC))
         now = datetime.now(self.zone)
-        for run in _abandon_dead_runs(self.engine, lambda: datetime.now(UTC)):
-            stored = scheduler.get_job(run.name)
+        for name, (run, verdict) in job_records.abandoned_last(self.engine).items():
+            stored = scheduler.get_job(name)
             if stored is None or (stored.next_run_time is not None
                                   and stored.next_run_time <= now):
                 continue  # not scheduled here, or due anyway (missed while none led)
-            verdict = job_records.run_again(self.engine, run)
-            if verdict == "later":
-                continue
             if verdict == "twice":
-                log.error("job %s died with its process again (run %s started %s): not run "
-                          "again until its next time; look at what stops it", run.name,
-                          run.id, run.started_at.isoformat(timespec="seconds"))
+                log.error("job %s's last two runs ended with no end recorded (the latest "
+                          "started %s): not run again until its next time; look at what "
+                          "stops it", name, run.started_at.isoformat(timespec="seconds"))
                 continue
             log.warning("job %s's run started %s ended with its process (%s): running it "
-                        "again now", run.name, run.started_at.isoformat(timespec="seconds"),
+                        "again now", name, run.started_at.isoformat(timespec="seconds"),
                         run.host)
-            scheduler.add_job(_FIRE, "date", run_date=now,
-                              args=(self.holder, run.name), id=f"{run.name}:again",
-                              name=run.name, jobstore=AGAIN, replace_existing=True)
+            scheduler.modify_job(name, next_run_time=now)
 
     def _reconcile(self, scheduler: BackgroundScheduler) -> None:
         for stored in scheduler.get_jobs():

@@ -130,16 +130,24 @@ def abandon_run(engine: Engine, run_id: int, at: datetime, error: str) -> bool:
         ).values(outcome="abandoned", finished_at=at, error=error[:ERROR_LENGTH])).rowcount)
 
 
-def run_again(engine: Engine, run: JobRun) -> Literal["again", "later", "twice"]:
-    """Whether abandoned ``run`` is worth running again: "later" when a run of its job
-    came after it, "twice" when the run before it was abandoned too (a job whose process
-    dies each time, run on every takeover, would take down every scheduler in turn)."""
+def abandoned_last(engine: Engine) -> dict[str, tuple[JobRun, Literal["again", "twice"]]]:
+    """The jobs whose latest run was abandoned (no end recorded: its process died), by
+    name, with that run and "twice" when the run before it was abandoned too (a job
+    whose process dies each time, run again at every takeover, would take down every
+    scheduler in turn), else "again"."""
+    ranked = select(_RUNS.c.id, _RUNS.c.name, _RUNS.c.outcome, func.row_number().over(
+        partition_by=_RUNS.c.name, order_by=_RUNS.c.id.desc()).label("rank")).subquery()
     with engine.connect() as conn:
-        outcomes = conn.execute(select(_RUNS.c.id, _RUNS.c.outcome).where(
-            _RUNS.c.name == run.name).order_by(_RUNS.c.id.desc()).limit(2)).all()
-    if outcomes[0].id != run.id:
-        return "later"
-    return "twice" if len(outcomes) == 2 and outcomes[1].outcome == "abandoned" else "again"
+        latest = conn.execute(select(ranked.c.name, ranked.c.rank, ranked.c.outcome)
+                              .where(ranked.c.rank <= 2)).all()
+        last = {row.name for row in latest if row.rank == 1 and row.outcome == "abandoned"}
+        if not last:
+            return {}
+        runs = {row.name: _run(row) for row in conn.execute(select(_RUNS).where(
+            _RUNS.c.id.in_(select(ranked.c.id).where(ranked.c.rank == 1)),
+            _RUNS.c.name.in_(last)))}
+    twice = {row.name for row in latest if row.rank == 2 and row.outcome == "abandoned"}
+    return {name: (run, "twice" if name in twice else "again") for name, run in runs.items()}
 
 
 def prune_job_runs(engine: Engine, before: datetime) -> int:

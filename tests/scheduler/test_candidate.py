@@ -346,10 +346,21 @@ def test_a_run_whose_process_died_is_run_again_once_by_the_next_leader(engine, c
     job_records.start_run(engine, "report", f"{this_host()}:{_dead_pid()}", killed_at)
     # Not scheduled here: marked, not run.
     job_records.start_run(engine, "retired", f"{this_host()}:{_dead_pid()}", killed_at)
+    # Marked by another process before this one leads (`creditbot jobs run` on the same
+    # host marks what it finds dead): run again all the same.
+    alerts = job_records.start_run(engine, "alerts", "elsewhere:1", killed_at)
+    job_records.abandon_run(engine, alerts, killed_at, "no end was recorded")
     caplog.set_level("INFO", logger="creditbot.scheduler")
-    subject = candidate(engine, Scheduled(counting("report"), YEARLY))
+    subject = candidate(engine, Scheduled(counting("report"), YEARLY),
+                        Scheduled(counting("alerts"), YEARLY))
     with running(subject):
-        wait_for(lambda: [r.outcome for r in runs(engine, "report")] == ["abandoned", "ok"])
+        wait_for(lambda: [r.outcome for r in runs(engine, "report")] == ["abandoned", "ok"]
+                 and [r.outcome for r in runs(engine, "alerts")] == ["abandoned", "ok"])
+        # The job itself was made due now, not a second job beside it (which could run
+        # at once with its own next slot): its next run is its schedule's again.
+        assert subject._scheduler is not None
+        assert sorted(job.id for job in subject._scheduler.get_jobs()) == ["alerts", "report"]
+        assert {job.next_run_time.month for job in subject._scheduler.get_jobs()} == {1}
     assert [r.outcome for r in runs(engine, "retired")] == ["abandoned"]
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert [w for w in warned if w.startswith("job report")] == [
@@ -365,10 +376,9 @@ def test_a_run_whose_process_died_is_run_again_once_by_the_next_leader(engine, c
     assert [r.outcome for r in runs(engine, "report")] == ["abandoned", "ok", "abandoned",
                                                            "abandoned"]
     [said] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-    last = runs(engine, "report")[-1]
-    assert said == (f"job report died with its process again (run {last.id} started "
-                    f"{killed_at.isoformat(timespec='seconds')}): not run again until its "
-                    "next time; look at what stops it")
+    assert said == (f"job report's last two runs ended with no end recorded (the latest "
+                    f"started {killed_at.isoformat(timespec='seconds')}): not run again until "
+                    "its next time; look at what stops it")
 
 
 def test_a_standby_says_once_who_holds_the_lease_and_until_when(engine, caplog):
