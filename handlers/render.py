@@ -148,10 +148,33 @@ def blockquote(text: str, limit: int) -> str:
     return "\n".join("> " + line for line in person_text(text, limit).splitlines())
 
 
+def _pieces(line: str) -> list[str]:
+    """``line`` in pieces shorter than a section's text, never inside an entity; a quoted
+    line's pieces quoted too."""
+    prefix = "> " if line.startswith("> ") else ""
+    pieces = []
+    while len(line) >= SECTION_TEXT:
+        cut = SECTION_TEXT - 1
+        entity = line.rfind("&", cut - 5, cut)  # &amp; &lt; &gt; are five at most
+        if entity != -1 and ";" not in line[entity:cut]:
+            cut = entity
+        pieces.append(line[:cut])
+        line = prefix + line[cut:]
+    return [*pieces, line]
+
+
+def fits(blocks: list[Block]) -> bool:
+    """Whether ``blocks`` make a message Slack takes whole: within MESSAGE_BUDGET, and no
+    section's text cut at its limit by ``section`` (what people wrote lost its end)."""
+    return size(blocks) <= MESSAGE_BUDGET and all(
+        len(block["text"]["text"]) < SECTION_TEXT for block in blocks
+        if block.get("type") == "section" and "text" in block)
+
+
 def sections(text: str) -> list[Block]:
     """``text`` in as many sections as it takes, split between its lines (a long text
-    that people wrote, quoted whole)."""
-    lines = text.split("\n")
+    that people wrote, quoted whole); a line longer than a section, within it."""
+    lines = [piece for line in text.split("\n") for piece in _pieces(line)]
     blocks = []
     while lines:
         # The first line of a section has no line break before it.

@@ -76,7 +76,7 @@ def rows(engine: Engine, since: datetime, until: datetime | None) -> Iterator[li
 
 
 @contextlib.contextmanager
-def _destination(output: str) -> Iterator[IO[str]]:
+def destination(output: str) -> Iterator[IO[str]]:
     """stdout for ``-``; else the file, which appears only once it is complete (a
     failure half-way leaves no half a file that looks whole)."""
     if output == "-":
@@ -126,7 +126,7 @@ def export(since: date, until: date | None, output: str) -> None:
     end = None if last is None or last >= date.max - timedelta(days=1) else \
         _start(last + timedelta(days=1), zone)
     try:
-        with _destination(output) as file:
+        with destination(output) as file:
             writer = csv.writer(file)
             writer.writerow(COLUMNS)
             writer.writerows(rows(services.engine, start, end))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from datetime import UTC, datetime
 
-from bot.cli.audit import COLUMNS, rows
+from bot.cli.audit import COLUMNS, destination, rows
 from bot.wiring import Services
 from handlers.i18n import N_, Translator
 
@@ -57,8 +58,9 @@ def _export(path: str, services: Services, tr: Translator) -> tuple[bool, list[s
     command reads the database, never the copy the sandbox works on (with
     ``--database``), so what was done here could not be exported."""
     services.views.flush()
+    path = os.path.expanduser(path)  # typed at the sandbox's prompt, not in a shell
     try:
-        with open(path, "w", encoding="utf-8", newline="") as file:
+        with destination(path) as file:
             writer = csv.writer(file)
             writer.writerow(COLUMNS)
             count = 0

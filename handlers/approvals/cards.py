@@ -70,6 +70,7 @@ from handlers.render import (
     context,
     erp_text,
     fields,
+    fits,
     header,
     mention,
     message,
@@ -229,7 +230,9 @@ def quoted(text: str, limit: int = COMMENT) -> str:
     return blockquote(text, limit)
 
 
-def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:
+def outcome_text(tr: Translator, decision: Decision, zone: tzinfo, comment: int = COMMENT
+                 ) -> str:
+    """``comment``: how much of the decider's comment is quoted (QUOTES)."""
     when = tr.moment(decision.decided_at, zone)
     who = decider(tr, decision)
     if decision.outcome is Outcome.APPROVED:
@@ -243,8 +246,14 @@ def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:
     if decision.limit is not None:
         text += tr._(", for a lower limit of {limit}", limit=decision.limit)
     if decision.comment:
-        text += "\n" + quoted(decision.comment)
+        text += "\n" + quoted(decision.comment, comment)
     return text
+
+
+# How much of the reason and of each comment a card quotes: whole as far as the forms
+# take them, shorter in turn until the card fits a message (a reason and three levels'
+# comments of 2,000 characters made a CFO's card Slack refuses).
+QUOTES = ((REASON, COMMENT), (1000, 600), (500, 300), (200, 100))
 
 
 def closed_text(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
@@ -295,6 +304,17 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
     (or why nothing is left to decide) once it does not. ``escalated``: the card of the
     escalation role's holders, whose deadline is already past, or (``early``) who
     decide it from the start since nobody of its own role may."""
+    for reason, comment in QUOTES:
+        blocks = _card(tr, request, decisions, standing, level, zone, escalated, early,
+                       reason, comment)
+        if fits(blocks):
+            break
+    return message(card_fallback(tr, request, level), blocks)
+
+
+def _card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...],
+          standing: Standing | None, level: int, zone: tzinfo, escalated: bool,
+          early: bool, reason: int, comment: int) -> list[Block]:
     step = request.route[level - 1]
     waiting = request.is_open and request.level == level
     title = tr._("Credit request #{request}: {kind}", request=request.id,
@@ -306,12 +326,12 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         *renamed(tr, request, standing),
         *position_blocks(tr, request, standing, zone),
         section(tr._("*Requested by* {who}:", who=mention(request.requested_by)) + "\n"
-                + quoted(request.reason, REASON)),
+                + quoted(request.reason, reason)),
         # What the levels before this one decided, and why: a finance director turned
         # down a release for the very doubt the credit manager's comment had settled.
         *(section(tr._("*Level {level}, {role}:* {outcome}", level=d.level,
                        role=role_name(request.route[d.level - 1].role),
-                       outcome=outcome_text(tr, d, zone)))
+                       outcome=outcome_text(tr, d, zone, comment)))
           for d in sorted(decisions, key=lambda d: d.level) if d.level < level),
         context(tr._("Level {level} of {levels}: {role} · yours to decide: no {role} "
                      "is left to decide it · decide by {deadline}", level=level,
@@ -335,7 +355,7 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
     decided = next((d for d in decisions if d.level == level), None)
     menu = share_menu(tr._("Share with another department…"), "request", str(request.id))
     if decided is not None:
-        blocks.append(section(outcome_text(tr, decided, zone)))
+        blocks.append(section(outcome_text(tr, decided, zone, comment)))
     elif not waiting:
         blocks.append(section(closed_text(tr, request, zone)))
     else:
@@ -350,7 +370,7 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         menu = None
     if menu is not None:
         blocks.append(actions(f"share_{request.id}_{level}", menu))
-    return message(card_fallback(tr, request, level), blocks)
+    return blocks
 
 
 def card_fallback(tr: Translator, request: CreditRequest, level: int) -> str:
@@ -378,24 +398,28 @@ def with_final(tr: Translator, shown: list[Block], request: CreditRequest,
     them), with how the request ended under it: the #credit card of a level that
     approved still said "Approved" after a later level rejected. ``between``: what the
     levels after this card's and before the last decided, said above the outcome (level
-    1's card went from its own approval to level 3's rejection, level 2's unsaid)."""
-    lines = [tr._("*Level {level}, {role}:* {outcome}", level=d.level,
-                  role=role_name(request.route[d.level - 1].role),
-                  outcome=outcome_text(tr, d, zone))
-             for d in sorted(between, key=lambda d: d.level)]
-    if decision is not None:
-        lines.append(tr._("*Final outcome, at level {level} ({role}):* {outcome}",
-                          level=decision.level,
-                          role=role_name(request.route[decision.level - 1].role),
-                          outcome=outcome_text(tr, decision, zone)))
-    else:
-        lines.append(tr._("*Final outcome:* {outcome}",
-                          outcome=closed_text(tr, request, zone)))
-    final = {**section("\n".join(lines)), "block_id": FINAL}
+    1's card went from its own approval to level 3's rejection, level 2's unsaid). The
+    outcome's comments quoted shorter in turn until the card fits a message."""
     kept = [b for b in shown if b.get("block_id") != FINAL][:BLOCKS_PER_MESSAGE - 1]
     # Under the level's own outcome, above its Share menu (as the last level's card).
     at = len(kept) - 1 if kept and kept[-1].get("type") == "actions" else len(kept)
-    return [*kept[:at], final, *kept[at:]]
+    for _, comment in QUOTES:
+        lines = [tr._("*Level {level}, {role}:* {outcome}", level=d.level,
+                      role=role_name(request.route[d.level - 1].role),
+                      outcome=outcome_text(tr, d, zone, comment))
+                 for d in sorted(between, key=lambda d: d.level)]
+        if decision is not None:
+            lines.append(tr._("*Final outcome, at level {level} ({role}):* {outcome}",
+                              level=decision.level,
+                              role=role_name(request.route[decision.level - 1].role),
+                              outcome=outcome_text(tr, decision, zone, comment)))
+        else:
+            lines.append(tr._("*Final outcome:* {outcome}",
+                              outcome=closed_text(tr, request, zone)))
+        blocks = [*kept[:at], {**section("\n".join(lines)), "block_id": FINAL}, *kept[at:]]
+        if fits(blocks):
+            break
+    return blocks
 
 
 def effect(tr: Translator, request: CreditRequest, running: LimitChange | None = None

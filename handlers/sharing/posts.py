@@ -12,6 +12,7 @@ from domain.sharing import NOTE_LIMIT, SharedAlert, SharedRequest
 from domain.text import N_
 from handlers.alerts.blocks import SEVERITY_EMOJI, answers, open_alert
 from handlers.approvals.cards import (
+    QUOTES,
     closed_text,
     kind_title,
     outcome_text,
@@ -27,6 +28,7 @@ from handlers.render import (
     context,
     erp_text,
     fields,
+    fits,
     header,
     mention,
     message,
@@ -104,13 +106,17 @@ def _request(found: SharedRequest, tr: Translator, line: str, zone: tzinfo) -> M
                (tr._("Requested by"), mention(request.requested_by))),
         *position_blocks(tr, request, found.standing, zone),
     ]
-    # The levels decided so far, in order; a closed request says why nothing is left.
-    decided = [outcome_text(tr, d, zone) for d in sorted(decisions, key=lambda d: d.level)]
-    if decided:
-        blocks.append(section("\n".join(
+    # The levels decided so far, in order, their comments shorter in turn until they fit
+    # one section (three of 2,000 characters were cut with the last level's outcome).
+    ordered = sorted(decisions, key=lambda d: d.level)
+    for _, comment in QUOTES:
+        decided = [section("\n".join(
             tr._("Level {level} of {levels}", level=d.level, levels=len(request.route))
-            + ": " + text for d, text in zip(sorted(decisions, key=lambda d: d.level),
-                                             decided, strict=True))))
+            + ": " + outcome_text(tr, d, zone, comment) for d in ordered))] if ordered else []
+        if fits([*blocks, *decided]):
+            break
+    blocks += decided
+    # A closed request says why nothing is left.
     if request.state in (RequestState.CANCELLED, RequestState.EXPIRED):
         blocks.append(section(closed_text(tr, request, zone)))
     blocks.append(context(line))

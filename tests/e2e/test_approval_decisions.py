@@ -510,6 +510,34 @@ def test_long_reasons_and_comments_leave_every_levels_decision_in_the_history(
         "> level 3 says: M&amp;A")
 
 
+def test_cards_with_the_longest_reason_and_comments_still_reach_their_deciders(
+        world: World) -> None:
+    """A reason and three levels' comments as long as their forms take, in many short
+    lines: the CFO's card weighed 14,839 characters, which Slack refuses, so the last
+    level never got its card. Quoted shorter in turn until it fits."""
+    cfo = "U03CFO00001"
+    request_id = file_request(world, "+5m", "\n".join(["R&D"] * 500)[:2000])
+    for level, user in enumerate((CREDIT_MANAGER, FINANCE_DIRECTOR, cfo), start=1):
+        approve(world, user, request_id, level, "\n".join([f"c{level}"] * 700)[:2000])
+    cards = [r for r in rows(world) if r.kind == "approvals.card"]
+    assert {r.channel for r in cards} >= {CREDIT_CHANNEL, FINANCE_DIRECTOR, cfo}
+    assert [problems(r.payload.get("blocks")) for r in cards] == [[]] * len(cards)
+    for card in cards:
+        texts = [b["text"]["text"] for b in card.payload["blocks"]
+                 if b["type"] == "section" and "text" in b]
+        assert all(len(text) < 3000 for text in texts)
+    # Every level's outcome is on the CFO's card, the earlier ones' comments shortened.
+    final = [b["text"]["text"] for b in shown(world, request_id, 3, cfo).blocks or []
+             if b["type"] == "section" and "text" in b]
+    assert [t.split("\n")[0] for t in final if t.startswith("*Level ")] == [
+        f"*Level 1, credit manager:* :white_check_mark: Approved by <@{CREDIT_MANAGER}> on "
+        f"{when(world, request_id, 1)}",
+        f"*Level 2, finance director:* :white_check_mark: Approved by <@{FINANCE_DIRECTOR}> "
+        f"on {when(world, request_id, 2)}"]
+    assert final[-1].startswith(f":white_check_mark: Approved by <@{cfo}> on "
+                                f"{when(world, request_id, 3)}\n> c3\n> c3\n")
+
+
 def test_asking_is_refused_in_words_for_asking_to_others_and_to_the_requester(
         world: World) -> None:
     request_id = file_request(world)

@@ -83,3 +83,15 @@ def test_sections_split_a_long_text_between_its_lines():
     assert len(texts) == 3 and all(len(t) <= 3000 for t in texts)
     assert "\n".join(texts) == "*Decisions*\n" + "\n".join(lines)
     assert sections("one line") == [section("one line")]
+
+
+def test_sections_split_a_line_longer_than_a_section_within_it():
+    # A single-line decision of 2,500 characters with an "&" in it: cut at the section's
+    # 3,000 once escaped and quoted.
+    line = "> " + ("R&amp;D and M&amp;A " * 200).strip()
+    assert len(line) > 3000
+    texts = [b["text"]["text"] for b in sections("*Decisions*\n" + line)]
+    assert texts[0] == "*Decisions*" and all(len(t) < 3000 for t in texts)
+    assert texts[2].startswith("> ") and "…" not in "".join(texts)
+    assert texts[1] + texts[2].removeprefix("> ") == line
+    assert all(t.count("&") == t.count(";") for t in texts)  # no entity cut in two
