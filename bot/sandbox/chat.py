@@ -85,7 +85,7 @@ HELP_IMPORT = N_("""  :import KIND FILE  import an ERP file as creditbot import 
                      :import payments payments.csv (the sandbox's data only)""")
 # Shown after HELP_IMPORT, apart for the same reason.
 HELP_AUDIT = N_("""  :audit [N]         the audit log's latest N entries: who did what, when
-  :audit export FILE  the sandbox's whole audit log as CSV (creditbot audit export's)""")
+  :audit export FILE the sandbox's whole audit log, as a CSV file""")
 # Between two counts of ":run"'s summary line.
 COUNT_LIST = N_("{first}, {second}")
 # Shown after HELP_TIME, apart for the same reason.

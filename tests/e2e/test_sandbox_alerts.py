@@ -127,12 +127,13 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
     assert " ".join(answers[":run digest"]) == (
         "There is no job “digest”: did you mean “:run alerts”? The jobs are: alerts, "
         "approvals, orders, people, housekeeping, report, collections, meetings.")
-    assert answers[":help"][-11:] == [
+    assert answers[":help"][-12:] == [
         "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",
         "  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them",
         "  :import KIND FILE  import an ERP file as creditbot import does, e.g.",
         "                     :import payments payments.csv (the sandbox's data only)",
         "  :audit [N]         the audit log's latest N entries: who did what, when",
+        "  :audit export FILE the sandbox's whole audit log, as a CSV file",
         "  in a form          answer each field (Enter keeps it, - empties it), or in a",
         "                     script write FIELD: VALUE lines; then :submit, or :cancel",
         "  a, b, …            pick that option of a ⋯ menu of the last message",

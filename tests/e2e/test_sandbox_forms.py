@@ -425,6 +425,7 @@ def test_help_says_how_forms_are_filled(monkeypatch, clock, tmp_path):
   :import KIND FILE  import an ERP file as creditbot import does, e.g.
                      :import payments payments.csv (the sandbox's data only)
   :audit [N]         the audit log's latest N entries: who did what, when
+  :audit export FILE the sandbox's whole audit log, as a CSV file
   in a form          answer each field (Enter keeps it, - empties it), or in a
                      script write FIELD: VALUE lines; then :submit, or :cancel
   a, b, …            pick that option of a ⋯ menu of the last message
