@@ -342,9 +342,10 @@ def _card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...
                      "passed on {deadline}", level=level, levels=len(request.route),
                      role=role_name(step.role), deadline=tr.moment(request.deadline(), zone))
                 if waiting and escalated else
-                tr._("Level {level} of {levels}: {role} · decide by the end of {day}: the "
-                     "request expires then", level=level, levels=len(request.route),
-                     role=role_name(step.role), day=request.expires_on)
+                tr._("Level {level} of {levels}: {role} · decide by the end of {day} "
+                     "({zone}): the request expires then", level=level,
+                     levels=len(request.route), role=role_name(step.role),
+                     day=request.expires_on, zone=str(zone))
                 if waiting and request.deadline() == request.expires_at(zone) else
                 tr._("Level {level} of {levels}: {role} · decide by {deadline}",
                      level=level, levels=len(request.route), role=role_name(step.role),

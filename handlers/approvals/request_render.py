@@ -172,8 +172,11 @@ def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
     if deadline == expires:
         # A temporary limit's level due when it expires: "by Dec 9, 12:00 AM" read as the
         # 9th.
-        return tr._("level {level} of {levels}: {who} decides by the end of {day}, when "
-                    "the request expires", **params, day=request.expires_on)
+        # The organisation's day, named: a Chicago approver deciding at 23:30 of a New
+        # York day found it expired.
+        return tr._("level {level} of {levels}: {who} decides by the end of {day} "
+                    "({zone}), when the request expires", **params, day=request.expires_on,
+                    zone=str(requests.zone))
     if requests.clock() < deadline:
         return tr._("level {level} of {levels}: {who} decides by {deadline}", **params)
     if escalate_to and not at_once:

@@ -317,7 +317,7 @@ def test_a_temporary_limit_is_due_by_the_end_of_its_last_day_at_the_latest():
     en = translator("en-US")
     assert stage(filed, requests, en, ZONE) == (
         f"level 1 of 2: credit manager (<@{CM}>, <@{CM2}>) decides by the end of Dec 1, "
-        "2026, when the request expires")
+        f"2026 ({ZONE}), when the request expires")
     clock.now = ends
     assert stage(filed, requests, en, ZONE) == (
         "level 1 of 2: expired at the end of Dec 1, 2026, undecided: nothing is left to "
@@ -325,7 +325,7 @@ def test_a_temporary_limit_is_due_by_the_end_of_its_last_day_at_the_latest():
     clock.now = NOW
     [card] = sent(uow)
     assert texts(card)[-4] == ("Level 1 of 2: credit manager · decide by the end of Dec 1, "
-                               "2026: the request expires then")
+                               f"2026 ({ZONE}): the request expires then")
     clock.now = NOW + timedelta(hours=3)
     requests.decide(ROSTER.member(CM), filed.id, 1, Outcome.APPROVED)
     assert requests.get(ROSTER.member(CM), filed.id).request.level_deadline == ends

@@ -375,7 +375,7 @@ def test_a_one_level_temporary_limit_that_may_expire_first_is_not_warned_of_twic
     assert _may_expire_first(filed, world.requests, english) == []
     assert stage(filed, world.requests, english, ZONE) == (
         f"level 1 of 1: {deciders(filed, world.requests, english)} decides by the end of "
-        "Nov 30, 2026, when the request expires")
+        f"Nov 30, 2026 ({ZONE}), when the request expires")
 
 
 def test_a_level_goes_to_its_escalation_role_at_once_only_if_someone_there_may_decide():
