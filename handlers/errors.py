@@ -201,8 +201,10 @@ def _outage_seen(request_id: str, error: RecordsUnavailable) -> None:
     cause = error.__cause__
     reason = next(iter(str(cause).splitlines()), "") if cause is not None else ""
     reason = f"{type(cause).__name__}: {reason}" if cause is not None else "no cause given"
-    # Its words without the numbers (ports, pids, seconds), as far as they say what.
-    kind = _NUMBERS.sub("", reason)[:60]
+    # What its last words say, without their numbers (ports, pids, seconds): psycopg's
+    # every connection failure starts alike ("connection failed: connection to server
+    # at …, port … failed: Connection refused"), and ends with what went wrong.
+    kind = f"{type(cause).__name__}: {_NUMBERS.sub('', reason.rsplit(': ', 1)[-1])[:80]}"
     now = time.monotonic()
     with _outage_lock:
         said_at, others = _outages.get(kind, (float("-inf"), 0))

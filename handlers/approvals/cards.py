@@ -232,7 +232,7 @@ def quoted(text: str, limit: int = COMMENT) -> str:
 
 def outcome_text(tr: Translator, decision: Decision, zone: tzinfo, comment: int = COMMENT
                  ) -> str:
-    """``comment``: how much of the decider's comment is quoted (QUOTES)."""
+    """``comment``: how much of the decider's comment is quoted (QUOTES); 0: none."""
     when = tr.moment(decision.decided_at, zone)
     who = decider(tr, decision)
     if decision.outcome is Outcome.APPROVED:
@@ -245,7 +245,7 @@ def outcome_text(tr: Translator, decision: Decision, zone: tzinfo, comment: int 
         text += tr._(", by escalation")
     if decision.limit is not None:
         text += tr._(", for a lower limit of {limit}", limit=decision.limit)
-    if decision.comment:
+    if decision.comment and comment:
         text += "\n" + quoted(decision.comment, comment)
     return text
 
@@ -400,11 +400,14 @@ def with_final(tr: Translator, shown: list[Block], request: CreditRequest,
     approved still said "Approved" after a later level rejected. ``between``: what the
     levels after this card's and before the last decided, said above the outcome (level
     1's card went from its own approval to level 3's rejection, level 2's unsaid). The
-    outcome's comments quoted shorter in turn until the card fits a message."""
+    outcome's comments quoted shorter in turn until the card fits a message, and left
+    out at last (the card as it was posted is kept: its figures are those its level
+    decided on; the comments are whole in the requester's message and on the deciding
+    level's card)."""
     kept = [b for b in shown if b.get("block_id") != FINAL][:BLOCKS_PER_MESSAGE - 1]
     # Under the level's own outcome, above its Share menu (as the last level's card).
     at = len(kept) - 1 if kept and kept[-1].get("type") == "actions" else len(kept)
-    for _, comment in QUOTES:
+    for comment in (*(comment for _, comment in QUOTES), 0):
         lines = [tr._("*Level {level}, {role}:* {outcome}", level=d.level,
                       role=role_name(request.route[d.level - 1].role),
                       outcome=outcome_text(tr, d, zone, comment))

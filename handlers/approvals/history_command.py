@@ -65,7 +65,7 @@ PICK = "credit_history_pick"
 REQUESTS_SHOWN = 12
 CHANGES_SHOWN = 15
 # A request's reason, each decision's comment, and each question and its answer quoted
-# at most so long here (whole on the cards and in the messages): one section of 3,000
+# at most so long here (whole in the messages): one section of 3,000
 # characters holds a request's whole story, every level's decision included.
 REASON = 1000
 COMMENT = 300

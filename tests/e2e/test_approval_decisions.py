@@ -26,6 +26,7 @@ from domain.approvals.filing import Filing
 from domain.approvals.model import AskedIn, Decision, Outcome, RequestKind, RequestState
 from domain.model import AuditEntry
 from domain.money import Money
+from handlers.approvals.cards import FINAL
 from handlers.approvals.notices import card_key, question_key
 from handlers.i18n import translator
 from storage.credit_requests import overtake_changes
@@ -536,6 +537,25 @@ def test_cards_with_the_longest_reason_and_comments_still_reach_their_deciders(
         f"on {when(world, request_id, 2)}"]
     assert final[-1].startswith(f":white_check_mark: Approved by <@{cfo}> on "
                                 f"{when(world, request_id, 3)}\n> c3\n> c3\n")
+
+
+def test_an_earlier_card_too_heavy_for_the_outcomes_comment_ends_with_the_outcome_alone(
+        world: World) -> None:
+    """Level 2's card, heavy with quoted comments, edited with the CFO's rejection: its
+    comment was cut to a hundred characters and still took the card past the budget."""
+    cfo = "U03CFO00001"
+    request_id = file_request(world, "+5m", '"' * 2000)
+    approve(world, CREDIT_MANAGER, request_id, 1, '"' * 2000)
+    approve(world, FINANCE_DIRECTOR, request_id, 2, '"' * 1050)
+    view = open_modal(world, cfo, shown(world, request_id, 3, cfo), "Reject")
+    assert world.slack.submit(cfo, view, {"comment": "no " * 600}).body == ""
+    edited = shown(world, request_id, 2, FINANCE_DIRECTOR)
+    [final] = [b["text"]["text"] for b in edited.blocks or [] if b.get("block_id") == FINAL]
+    assert final == (f"*Final outcome, at level 3 (CFO):* :x: Rejected by <@{cfo}> on "
+                     f"{when(world, request_id, 3)}")
+    assert problems(edited.blocks) == []
+    # Whole where it is read first: the requester's message.
+    assert notes_to(world, SALES)[-1].endswith("\n> " + ("no " * 600).strip())
 
 
 def test_asking_is_refused_in_words_for_asking_to_others_and_to_the_requester(

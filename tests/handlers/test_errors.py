@@ -149,3 +149,16 @@ def test_the_database_failing_requests_is_a_warning_with_its_cause_once_a_minute
         ("INFO", "[r6] RecordsUnavailable: TimeoutError: canceling statement due to "
                  "statement timeout"),
         ("INFO", f"[r7] RecordsUnavailable: {cause}")]
+    # psycopg words every connection failure alike up to what went wrong, at its end.
+    from sqlalchemy.exc import OperationalError
+
+    def psycopg(what: str) -> OperationalError:
+        return OperationalError("SELECT 1", {}, Exception(
+            f'connection failed: connection to server at "10.0.0.5", port 5432 failed: {what}'))
+
+    caplog.clear()
+    failed("r8", psycopg('FATAL:  role "creditbot" does not exist'))
+    failed("r9", psycopg("Connection refused"))
+    failed("r10", psycopg("Connection refused"))
+    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING", "INFO"]
+    assert caplog.records[1].getMessage().endswith("failed: Connection refused)")
