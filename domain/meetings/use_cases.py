@@ -125,6 +125,9 @@ class Move:
     minutes: int | None
     zone: str
     despite_conflicts: bool = False
+    # The meeting's version the form showed: moved or changed since, the form's time
+    # would undo that change unseen.
+    seen: int | None = None
 
 
 def conflict_problem(found: list[Conflict], zone: str) -> FieldProblem:
@@ -362,6 +365,12 @@ class Meetings:
         with self.unit_of_work() as uow:
             old = self._changeable(uow, actor, meeting_id)
             self._hold_calendar(uow, submission, now)
+            if move.seen is not None and old.version != move.seen:
+                raise MeetingRefused([FieldProblem(TIME, N_(
+                    "Someone changed this meeting since this form opened (it is now "
+                    "{when}): close the form, and press Reschedule again in `{command}` to "
+                    "move it from its time now."), when=_wall(old, move.zone),
+                    command=CommandName("meetings"))])
             start, problems = check_slot(move.day, move.at, move.minutes, move.zone, now,
                                          self.policy)
             moved = dataclasses.replace(old, starts_at=start or old.starts_at,

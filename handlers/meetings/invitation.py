@@ -259,15 +259,17 @@ def occurrence_note(tr: Translator, meeting: Meeting, zone: tzinfo, day_off: boo
 
 
 def rescheduled_note(tr: Translator, meeting: Meeting, previous: Meeting | None,
-                     zone: tzinfo, proposed: bool = False) -> str:
-    """``proposed``: to someone who had proposed the time it moved to, and so has
-    accepted it (asked to answer again, they were told their answer was cleared)."""
+                     zone: tzinfo, actor: str, proposed: bool = False) -> str:
+    """``actor``: who moved it (a credit manager may move another's meeting: the note
+    named the organiser, who was told they had moved it themselves). ``proposed``: to
+    someone who had proposed the time it moved to, and so has accepted it (asked to
+    answer again, they were told their answer was cleared)."""
     if previous is not None and previous.starts_at == meeting.starts_at:
         return ":calendar: " + tr._(
             "{who} changed {subject}: it now lasts {duration} (it was {before}). Answers "
-            "stand.", who=mention(meeting.organiser), subject=subject(tr, meeting, zone),
+            "stand.", who=mention(actor), subject=subject(tr, meeting, zone),
             duration=duration(tr, meeting.minutes), before=duration(tr, previous.minutes))
-    moved = {"who": mention(meeting.organiser), "kind": kind_name(tr, meeting.kind),
+    moved = {"who": mention(actor), "kind": kind_name(tr, meeting.kind),
              "title": title(meeting), "after": when(tr, meeting, zone),
              "before": tr.moment(previous.starts_at, zone) if previous else "-",
              "duration": duration(tr, meeting.minutes)}

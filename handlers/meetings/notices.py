@@ -84,7 +84,8 @@ class MeetingNotices:
             took = {r.user_id for r in change.responses if r.answer is Answer.ACCEPTED
                     and r.proposed_at == change.meeting.starts_at}
             self._changed(outbox, change, lambda tr, to: invitation.rescheduled_note(
-                tr, change.meeting, change.previous, self.zone, proposed=to in took))
+                tr, change.meeting, change.previous, self.zone, change.actor,
+                proposed=to in took))
         elif happened is Happened.CANCELLED:
             series = change.series_ended or bool(change.later)
             self._changed(outbox, change, lambda tr, _to: invitation.cancelled_note(

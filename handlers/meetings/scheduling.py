@@ -238,7 +238,8 @@ def submit_reschedule(view: dict[str, Any], context: BoltContext) -> Submitted:
     member = context["member"]
     zone = drawn_zone(context, chosen.zone)
     try:
-        moved = deps.meetings.reschedule(member, chosen.meeting, read_move(view, zone),
+        moved = deps.meetings.reschedule(member, chosen.meeting,
+                                         read_move(view, zone, chosen.version),
                                          _submission(view))
     except AlreadySubmitted:
         return None

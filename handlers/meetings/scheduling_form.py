@@ -123,7 +123,8 @@ def schedule_view(tr: Translator, policy: SchedulingPolicy, zone: str,
 
 def reschedule_view(tr: Translator, policy: SchedulingPolicy, zone: str, meeting: Meeting,
                     local_day: date, local_time: time, heading: str) -> dict[str, Any]:
-    return modal(RESCHEDULE_VIEW, ListedMeeting(meeting=meeting.id, zone=zone),
+    return modal(RESCHEDULE_VIEW, ListedMeeting(meeting=meeting.id, zone=zone,
+                                                version=meeting.version),
                  title=tr._("Reschedule"), submit=tr._("Reschedule"), close=tr._("Cancel"),
                  blocks=[section(heading),
                          *_when_blocks(tr, policy, zone, local_day, local_time,
@@ -186,7 +187,8 @@ def read_draft(view: Mapping[str, Any], zone: str) -> Draft:
                  DESPITE_YES in _chosen(view, DESPITE))
 
 
-def read_move(view: Mapping[str, Any], zone: str) -> Move:
+def read_move(view: Mapping[str, Any], zone: str, seen: int | None = None) -> Move:
+    """``seen``: the meeting's version the form was opened on."""
     values = submitted(view)
     return Move(_day(values), _time(view), _minutes(values), zone,
-                DESPITE_YES in _chosen(view, DESPITE))
+                DESPITE_YES in _chosen(view, DESPITE), seen)

@@ -41,5 +41,7 @@ class ListedMeeting(ActionValue):
     """One meeting of the list. Strict: ``"12"`` or ``true`` is not an id we wrote."""
 
     meeting: int = Field(strict=True, ge=1, le=2**31 - 1)
-    # On the reschedule form: the time zone its times are typed in.
+    # On the reschedule form: the time zone its times are typed in, and the meeting's
+    # version as the form showed it (a form opened before another's move undid it).
     zone: ZoneName | None = None
+    version: int | None = Field(default=None, strict=True, ge=0, le=2**31 - 1)

@@ -371,6 +371,39 @@ def test_the_organiser_reschedules_through_the_form(world):
                        "15:00–16:30 (Asia/Shanghai time). Everyone invited is told.")
 
 
+def test_a_form_opened_before_anothers_move_is_refused_and_the_mover_is_named(world):
+    """A credit manager's Reschedule form, opened before the organiser moved the meeting,
+    moved it again and undid her move unseen; and every note said the organiser had moved
+    it, the organiser included."""
+    meeting = schedule(world)
+    world.slack.click(CREDIT_MANAGER, listed(world, CREDIT_MANAGER), "Reschedule", wait=False)
+    world.emulator.wait_for("views.open", count=2)
+    stale = world.slack.modal(CREDIT_MANAGER)
+    world.slack.click(SALES, listed(world, SALES), "Reschedule", wait=False)
+    world.emulator.wait_for("views.open", count=3)
+    assert world.slack.submit(SALES, world.slack.modal(SALES), {
+        "date": "2026-12-03", "time": at("14:00")}).body == ""
+    assert errors(world.slack.submit(CREDIT_MANAGER, stale, {
+        "date": "2026-12-04", "time": at("15:00")})) == {"time": (
+            "Someone changed this meeting since this form opened (it is now Dec 3, 2026, "
+            "14:00–15:00): close the form, and press Reschedule again in /credit meetings "
+            "to move it from its time now.")}
+    [kept] = stored(world)
+    assert kept.starts_at == datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
+    # Opened afresh, it moves it, and the notes name who did.
+    _, before = told(world)
+    world.slack.click(CREDIT_MANAGER, listed(world, CREDIT_MANAGER), "Reschedule", wait=False)
+    world.emulator.wait_for("views.open", count=4)
+    assert world.slack.submit(CREDIT_MANAGER, world.slack.modal(CREDIT_MANAGER), {
+        "date": "2026-12-04", "time": at("15:00")}).body == ""
+    with world.services.engine.connect() as conn:
+        notes = {row.channel: row.payload["text"] for row in conn.execute(
+            select(OutboxRow.channel, OutboxRow.payload).where(
+                OutboxRow.id > before, OutboxRow.kind == "meetings.note"))}
+    assert notes[SALES].startswith(f":calendar: <@{CREDIT_MANAGER}> moved Credit committee "
+                                   f"“{meeting.title}” from ")
+
+
 # Checked like a new meeting, on each invitee's own clock: 09:00 in Shanghai is 01:00 in
 # London; and when a credit manager moves it, the organiser's hours too (the mover's
 # clock is the one the time was set on).

@@ -482,7 +482,8 @@ def test_a_reschedule_to_the_meetings_own_time_is_refused_and_keeps_the_answers(
     assert [r.user_id for r in uow.meetings.responses(meeting.id)] == ["U0SALES001"]
     from handlers.i18n import translator
     from handlers.meetings.invitation import rescheduled_note
-    assert rescheduled_note(translator("en-US"), longer, meeting, ZoneInfo(SH)) == (
+    assert rescheduled_note(translator("en-US"), longer, meeting, ZoneInfo(SH),
+                            "U0ORGANISE") == (
         ":calendar: <@U0ORGANISE> changed Meeting “Credit committee” on "
         "<!date^1796176800^{date_short_pretty} {time}|Dec 2, 2026, 10:00\u202fAM>: it now "
         "lasts 1 h 30 min (it was 1 hour). Answers stand.")
