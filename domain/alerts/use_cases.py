@@ -439,9 +439,12 @@ class Alerts(OrganisationDay):
         # only on the third day.
         until = datetime.combine(self.today() + timedelta(days=days), time(0),
                                  tzinfo=self.zone).astimezone(UTC)
+        # A snooze running longer stands: a day's snooze pressed under someone's week cut
+        # their week short, unasked (the line still says whose it is, and until when).
         return self._answer(actor, digest_id, condition, "alerts.snoozed",
                             {"days": days, "until": until.isoformat()},
-                            lambda state: dataclasses.replace(
+                            lambda state: state if state.snoozed_until is not None
+                            and state.snoozed_until >= until else dataclasses.replace(
                                 state, snoozed_until=until, snoozed_by=actor.user_id))
 
     def _answer(self, actor: Member, digest_id: int, condition: str, action: str,

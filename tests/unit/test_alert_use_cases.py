@@ -172,6 +172,27 @@ def test_a_snooze_lasts_its_days_and_is_recorded():
     assert alerts.scan()["announced"] == 1
 
 
+def test_a_shorter_snooze_leaves_a_longer_one_standing():
+    # A rep's "Snooze 1 day" under the credit manager's week cut the week short, unasked.
+    other = Member("U0MANAGER2", roles=frozenset({"credit_manager"}))
+    alerts, uow, clock = world(invoice("C1", 10, "100"), invoice("C2", 10, "100"))
+    alerts.scan()
+    week = alerts.snooze(MANAGER, 1, "overdue:C1", 7)
+    entries = len(uow.audit.entries)
+    kept = alerts.snooze(other, 1, "overdue:C1", 1)
+    assert (kept.snoozed_until, kept.snoozed_by) == (week.snoozed_until, "U0MANAGER1")
+    assert (uow.alerts.saved["overdue:C1"].snoozed_until,
+            uow.alerts.saved["overdue:C1"].snoozed_by) == (week.snoozed_until, "U0MANAGER1")
+    assert len(uow.audit.entries) == entries  # nothing changed, nothing recorded
+    # A longer one over a shorter replaces it.
+    day = alerts.snooze(other, 1, "overdue:C2", 1)
+    longer = alerts.snooze(MANAGER, 1, "overdue:C2", 7)
+    assert (longer.snoozed_until, longer.snoozed_by) == (week.snoozed_until, "U0MANAGER1")
+    assert day.snoozed_until is not None and day.snoozed_until < week.snoozed_until
+    clock.now += timedelta(days=2)
+    assert alerts.scan()["announced"] == 0
+
+
 def test_someone_without_access_is_refused_and_the_refusal_recorded():
     alerts, uow, _ = world(invoice("C1", 10, "100"))
     alerts.scan()
