@@ -437,8 +437,10 @@ def _better(tr: Translator, line: DigestLine, base: str | None = None) -> str | 
     if state is None or not state.is_open:
         return None
     if line.followed is Followed.AGAIN:
-        return ":arrow_right: " + tr._("Announced again since, in a later digest: it "
-                                       "changed.")
+        # The later line says why (worse, its snooze ended): "it changed" was said of a
+        # line back from its snooze unchanged.
+        return ":arrow_right: " + tr._("Announced again since, in a later digest, which "
+                                       "says why.")
     if line.followed is Followed.LEFT:
         return ":arrow_right: " + tr._("No longer followed here: it changed since this line.")
     if state.last is None or state.last.level >= shown.level:

@@ -912,7 +912,8 @@ def test_a_line_better_now_says_so_and_one_left_behind_is_closed(alerts, bot):
              "exposure $3,000.00\nMoved from 1-30 days to 31-60 days")
     assert [echo_line(shown(alerts.emulator, c)[-1]) for c in (SALES, FINANCE)] == [moved] * 2
     # The earlier lines' "better now" would go stale: they point to the later digest.
-    again = told + "\n:arrow_right: Announced again since, in a later digest: it changed."
+    again = told + ("\n:arrow_right: Announced again since, in a later digest, which says "
+                    "why.")
     assert [echo_line(m) for m in shown(alerts.emulator, SALES) if m["ts"] == sales_before["ts"]
             ] == [again]
     # Not told again (its later digest is Acme's, now 90+ days).
