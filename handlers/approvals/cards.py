@@ -624,11 +624,20 @@ def stand_in_ended_note(tr: Translator, delegation: Delegation) -> str:
         "longer come to you.", who=mention(delegation.delegator))
 
 
-def question(tr: Translator, request: CreditRequest, asked_by: str, text: str) -> str:
-    return ":question: " + tr._("{requester}, {who} asks about request {subject}:",
-                                requester=mention(request.requested_by),
-                                who=mention(asked_by), subject=subject(tr, request)) \
-        + "\n" + quoted(text)
+def question(tr: Translator, request: CreditRequest, asked_by: str, text: str,
+             in_channel: bool) -> str:
+    """The question under a card: addressed to the requester in a channel, where they may
+    read it; under a card in a decider's direct messages, which the requester never sees,
+    a record of what was asked ("@amy, @ben asks…" read as spoken to someone absent)."""
+    if in_channel:
+        said = tr._("{requester}, {who} asks about request {subject}:",
+                    requester=mention(request.requested_by), who=mention(asked_by),
+                    subject=subject(tr, request))
+    else:
+        said = tr._("{who} asked {requester} about request {subject}:",
+                    requester=mention(request.requested_by), who=mention(asked_by),
+                    subject=subject(tr, request))
+    return ":question: " + said + "\n" + quoted(text)
 
 
 def question_note(tr: Translator, request: CreditRequest, asked: Question, zone: tzinfo,

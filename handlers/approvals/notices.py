@@ -220,7 +220,8 @@ class ApprovalNotices:
                 # A card posted late: what was asked at its level, and answered, under it
                 # as under the others (a stand-in named after a question decided without
                 # seeing it). Keyed: a card queued before is not given them twice.
-                said = cards.question(tr, request, asked.asked_by, asked.text)
+                said = cards.question(tr, request, asked.asked_by, asked.text,
+                                      is_channel_id(destination))
                 outbox.add(OutgoingMessage(
                     channel=destination, kind=NOTE, text=clip(said, 3000),
                     blocks=[section(said)], thread_of=card,
@@ -323,7 +324,8 @@ class ApprovalNotices:
                 channels.append(destination)
             elif not self.cleared(destination):
                 continue
-            text = cards.question(self.tr(destination), request, asked.asked_by, asked.text)
+            text = cards.question(self.tr(destination), request, asked.asked_by, asked.text,
+                                  is_channel_id(destination))
             # Keyed, so that its answer goes where it went (not to a channel app.yaml
             # moved the level's cards to since).
             outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),

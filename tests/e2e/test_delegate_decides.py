@@ -98,7 +98,7 @@ def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
                          if r.dedup_key == card_key(request_id, 2, FINANCE_DIRECTOR))
     assert [r.payload["text"] for r in rows(world)
             if r.payload.get("thread_of") == director_card.id] == [
-        f":question: <@{SALES}>, <@{ANALYST}> asks about request #{request_id} · limit "
+        f":question: <@{ANALYST}> asked <@{SALES}> about request #{request_id} · limit "
         "increase · Acme Packaging:\n> Which orders?"]
     world.services.requests.answer(world.services.config.roster().member(SALES), 1,
                                    "PO-7 and PO-9")

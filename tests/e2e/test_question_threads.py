@@ -17,7 +17,9 @@ from tests.e2e.test_approval_decisions import FINANCE_DIRECTOR, file_request, ro
 
 ANALYST = "U02CREDITAN"
 CFO = "U03CFO00001"
-QUESTION = (f":question: <@{SALES}>, <@{FINANCE_DIRECTOR}> asks about request #1 · limit "
+# Under a card in a decider's direct messages, which the requester never sees: a record
+# of what was asked, not words addressed to them.
+QUESTION = (f":question: <@{FINANCE_DIRECTOR}> asked <@{SALES}> about request #1 · limit "
             "increase · Acme Packaging:\n> Which orders?")
 ANSWER = f":speech_balloon: <@{SALES}> answers <@{FINANCE_DIRECTOR}>:\n> PO-7 and PO-9"
 

@@ -43,6 +43,6 @@ def test_a_question_and_its_answer_go_under_a_card_once() -> None:
     card = outbox.id_of(card_key(7, 1, STAND_IN))
     under = [m.text for m in outbox.staged.values() if m.thread_of == card]
     assert under == [
-        f":question: <@{REP}>, <@{HOLDER}> asks about request #7 · limit increase · "
+        f":question: <@{HOLDER}> asked <@{REP}> about request #7 · limit increase · "
         "Ferreteria del Norte:\n> Which orders?",
         f":speech_balloon: <@{REP}> answers <@{HOLDER}>:\n> PO-7"]
