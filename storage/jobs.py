@@ -135,19 +135,20 @@ def abandoned_last(engine: Engine) -> dict[str, tuple[JobRun, Literal["again", "
     name, with that run and "twice" when the run before it was abandoned too (a job
     whose process dies each time, run again at every takeover, would take down every
     scheduler in turn), else "again"."""
-    ranked = select(_RUNS.c.id, _RUNS.c.name, _RUNS.c.outcome, func.row_number().over(
+    ranked = select(_RUNS, func.row_number().over(
         partition_by=_RUNS.c.name, order_by=_RUNS.c.id.desc()).label("rank")).subquery()
     with engine.connect() as conn:
-        latest = conn.execute(select(ranked.c.name, ranked.c.rank, ranked.c.outcome)
-                              .where(ranked.c.rank <= 2)).all()
-        last = {row.name for row in latest if row.rank == 1 and row.outcome == "abandoned"}
-        if not last:
-            return {}
-        runs = {row.name: _run(row) for row in conn.execute(select(_RUNS).where(
-            _RUNS.c.id.in_(select(ranked.c.id).where(ranked.c.rank == 1)),
-            _RUNS.c.name.in_(last)))}
-    twice = {row.name for row in latest if row.rank == 2 and row.outcome == "abandoned"}
-    return {name: (run, "twice" if name in twice else "again") for name, run in runs.items()}
+        latest = conn.execute(select(ranked).where(ranked.c.rank <= 2)
+                              .order_by(ranked.c.name, ranked.c.rank)).all()
+    by_job: dict[str, list[Any]] = {}
+    for row in latest:  # each job's latest run first, then the one before it
+        by_job.setdefault(row.name, []).append(row)
+    found: dict[str, tuple[JobRun, Literal["again", "twice"]]] = {}
+    for name, rows in by_job.items():
+        if rows[0].outcome == "abandoned":
+            twice = len(rows) == 2 and rows[1].outcome == "abandoned"
+            found[name] = (_run(rows[0]), "twice" if twice else "again")
+    return found
 
 
 def prune_job_runs(engine: Engine, before: datetime) -> int:
