@@ -621,6 +621,15 @@ class Candidate:
             if stored is None or (stored.next_run_time is not None
                                   and stored.next_run_time <= now):
                 continue  # not scheduled here, or due anyway (missed while none led)
+            # A run abandoned before a later slot of its job came (the job switched off
+            # and on again, months later): its work is that slot's, not to be redone.
+            later = stored.trigger.get_next_fire_time(None, run.started_at + timedelta(seconds=1))
+            if later is not None and later <= now:
+                log.info("job %s's run started %s ended with its process; its next time (%s) "
+                         "has come since: not run again", name,
+                         run.started_at.isoformat(timespec="seconds"),
+                         later.isoformat(timespec="minutes"))
+                continue
             if verdict == "twice":
                 log.error("job %s's last two runs ended with no end recorded (the latest "
                           "started %s): not run again until its next time; look at what "

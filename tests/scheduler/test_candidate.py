@@ -381,6 +381,25 @@ def test_a_run_whose_process_died_is_run_again_once_by_the_next_leader(engine, c
                     "its next time; look at what stops it")
 
 
+def test_a_run_abandoned_before_its_jobs_later_slot_is_not_run_again(engine, caplog):
+    """A job killed mid-run, then switched off and on again long after: its old run was
+    made again at the next takeover, beside the slot that had long replaced it."""
+    from storage import jobs as job_records
+
+    long_ago = datetime.now(UTC) - timedelta(days=800)
+    job_records.start_run(engine, "report", f"{this_host()}:{_dead_pid()}", long_ago)
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    with running(candidate(engine, Scheduled(counting("report"), YEARLY))):
+        wait_for(lambda: runs(engine, "report")[-1].outcome == "abandoned")
+        time.sleep(1.5)
+    assert [r.outcome for r in runs(engine, "report")] == ["abandoned"]
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("job report")]
+    slot = datetime(long_ago.year + 1, 1, 1, 9, tzinfo=SHANGHAI)
+    assert said == [f"job report's run started {long_ago.isoformat(timespec='seconds')} ended "
+                    f"with its process; its next time ({slot.isoformat(timespec='minutes')}) "
+                    "has come since: not run again"]
+
+
 def test_a_standby_says_once_who_holds_the_lease_and_until_when(engine, caplog):
     # A scheduler restarted after its predecessor was killed waited for that lease to
     # run out, up to a lease's length, without a word.
