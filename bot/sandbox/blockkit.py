@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import Block
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 FIELD_TEXT = 2000  # slack_sdk does not check this one
+INPUT_LENGTH = 3000  # a text field's max_length and min_length: nor this one
 # A message's blocks as JSON: Slack answers msg_blocks_too_long beyond about this many
 # characters whatever the per-block limits allow (undocumented; slackapi/bolt-js#2509).
 MESSAGE_JSON = 13_000
@@ -45,13 +46,23 @@ def problems(blocks: Any, limit: int = MESSAGE_BLOCKS) -> list[str]:
             if len(field.get("text", "")) > FIELD_TEXT:
                 found.append(f"block {i}: a field is over {FIELD_TEXT} characters")
         found.extend(f"block {i} ({raw.get('type')}): {problem}"
-                     for problem in _blank_texts(raw))
+                     for problem in _blank_texts(raw) + _input_lengths(raw.get("element")))
     ids = [raw.get("block_id") for raw in blocks if isinstance(raw, dict)]
     repeated = sorted({str(b) for b in ids if b is not None and ids.count(b) > 1})
     if repeated:
         # Slack refuses the whole message: a block_id is unique within it.
         found.append(f"block_id repeated: {', '.join(repeated)}")
     return found
+
+
+def _input_lengths(element: Any) -> list[str]:
+    """A text field's bounds beyond Slack's: it refuses the whole view."""
+    if not isinstance(element, dict) or element.get("type") != "plain_text_input":
+        return []
+    bounds = {"max_length": (1, INPUT_LENGTH), "min_length": (0, INPUT_LENGTH)}
+    return [f"{key} {element[key]}; Slack takes {low} to {high}"
+            for key, (low, high) in bounds.items()
+            if key in element and not low <= element[key] <= high]
 
 
 def _blank_texts(value: Any) -> list[str]:

@@ -35,3 +35,16 @@ def test_a_text_with_nothing_in_it_is_refused_wherever_it_is():
         "block 2 (actions): a plain_text text is empty (' '); Slack wants at least one "
         "character",
     ]
+
+
+def test_a_text_field_longer_than_slack_takes_is_refused():
+    def field(**lengths: int) -> dict:
+        return {"type": "input", "block_id": "f", "label": {"type": "plain_text", "text": "F"},
+                "element": {"type": "plain_text_input", "action_id": "f", **lengths}}
+
+    assert problems([field(max_length=3000, min_length=0)], limit=100) == []
+    assert problems([field(max_length=3001)], limit=100) == [
+        "block 0 (input): max_length 3001; Slack takes 1 to 3000"]
+    assert problems([field(max_length=0, min_length=3001)], limit=100) == [
+        "block 0 (input): max_length 0; Slack takes 1 to 3000",
+        "block 0 (input): min_length 3001; Slack takes 0 to 3000"]

@@ -33,6 +33,18 @@ def test_a_long_account_lists_25_invoices_and_counts_the_rest():
     assert listed[26:] == ["and 15 more"]
 
 
+def test_every_open_invoice_of_a_large_account_can_be_named_in_the_forms():
+    """The field took 500 characters: a dispute of a shipment's 60 invoices could not be
+    written."""
+    form = AccountForm("C1", "Acme", tuple(invoice(n, f"INV-2026-{n:06d}") for n in range(60)))
+    typed = ", ".join(i.invoice_id for i in form.open_invoices)
+    for view in (promise_view(translator("en-US"), form),
+                 dispute_view(translator("en-US"), form, {"logistics": "Logistics"})):
+        [field] = [b for b in view["blocks"] if b.get("block_id") == "invoices"]
+        assert len(typed) <= field["element"]["max_length"]
+        assert blockkit.problems(view["blocks"]) == []
+
+
 def test_erp_text_in_the_form_formats_and_pings_nothing():
     hostile = "<!channel> *x*`"
     form = AccountForm("C1", "Evil <@U0BOSS0001> _co_", (invoice(1, hostile),))
