@@ -36,7 +36,8 @@ NAME = 200
 
 def _who(by: str, tr: Translator, rotation: bool = False) -> str:
     if rotation:
-        return tr._("the least-load rotation, as no assignment rule matched")
+        return tr._("the rotation to the collector with the least overdue to collect, as no "
+                    "assignment rule matched")
     return tr._("the assignment rules") if by == BY_RULES else mention(by)
 
 
@@ -114,7 +115,8 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator,
     the order the run placed them (largest overdue in the base currency first: amounts
     in several currencies cannot be ordered as shown), and where their worklist is."""
     rotation = {c.by_rotation for c in changes}
-    who = (tr._("the assignment rules and the least-load rotation") if len(rotation) > 1
+    who = (tr._("the assignment rules, and where none matched the rotation to the collector "
+                "with the least overdue to collect") if len(rotation) > 1
            else _who(BY_RULES, tr, rotation.pop()))
     today = _today(changes[0], timezone)
     steps = [_step_in_list(c, tr, today) for c in changes]
@@ -146,7 +148,8 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator,
             account += " · " + step
         lines.append("• " + account)
     text = listed(title, lines, len(changes), tr)
-    return message(title, [section(text), context(tr._(
+    # The notification ends where the title does, not on the colon before the list.
+    return message(title.rstrip(":："), [section(text), context(tr._(
         "Your worklist, with a card per account: `/credit collect`"))])
 
 

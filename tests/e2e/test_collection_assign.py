@@ -292,14 +292,16 @@ def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(
     # One message each for the run, not a card per account: a list, largest first.
     names = dict(customer_names(world))
     held: dict[str, str] = {}
-    for who, by in ((ANNA, "the least-load rotation, as no assignment rule matched"),
-                    (BEN, "the assignment rules and the least-load rotation")):
+    for who, by in ((ANNA, "the rotation to the collector with the least overdue to collect, "
+                           "as no assignment rule matched"),
+                    (BEN, "the assignment rules, and where none matched the rotation to the "
+                          "collector with the least overdue to collect")):
         [note] = dms(world, who)
         mine = sorted(c for c, w in assigned.items() if w == who)
         title, *lines = note["blocks"][0]["text"]["text"].split("\n")
-        assert note["text"] == title == (
-            f"You now collect {len(mine)} overdue accounts (assigned by {by}); their next "
-            "step is due today:")
+        assert title == (f"You now collect {len(mine)} overdue accounts (assigned by {by}); "
+                         "their next step is due today:")
+        assert note["text"] == title.removesuffix(":")
         listed = lines[:20]
         assert lines[20:] == ([f"and {len(mine) - 20} more"] if len(mine) > 20 else [])
         shown = []

@@ -107,8 +107,9 @@ def test_a_collector_app_yaml_let_go_is_not_told_their_account_moved():
     assert card.text == "You now collect Customer ∗1∗ (C0001)"
     # In a run's list, the accounts taken over say from whom.
     title, blocks = given_by_rules([moved, change(2, OTHER)], translator("en-US"), ZONE)
+    # The notification's text ends with the sentence, not the list's colon.
     assert title == ("You now collect 2 overdue accounts (assigned by the assignment "
-                     "rules); their next step is due today:")
+                     "rules); their next step is due today")
     assert blocks[0]["text"]["text"].split("\n")[1:] == [
         f"• Customer ∗1∗ (C0001) · $100.00 overdue, oldest 1 day · taken over from "
         f"<@{COLLECTOR}>",
@@ -127,7 +128,7 @@ def test_an_account_taken_over_keeps_its_own_next_step_and_says_when():
     late = dataclasses.replace(moved, assignment=dataclasses.replace(
         moved.assignment, next_action_on=date(2026, 11, 20)))
     title, blocks = given_by_rules([later, late, change(3, OTHER)], translator("en-US"), ZONE)
-    assert title == "You now collect 3 overdue accounts (assigned by the assignment rules):"
+    assert title == "You now collect 3 overdue accounts (assigned by the assignment rules)"
     assert blocks[0]["text"]["text"].split("\n")[1:] == [
         f"• Customer ∗1∗ (C0001) · $100.00 overdue, oldest 1 day · taken over from "
         f"<@{COLLECTOR}> · next step on Dec 8, 2026",
