@@ -71,6 +71,7 @@ from domain.approvals.ports import (
 from domain.approvals.rules import RequestChanged, is_expired
 from domain.approvals.stand_in_cards import deal, key, waits_for
 from domain.events import DomainEvent
+from domain.exposure import CreditPosition
 from domain.model import AuditEntry
 from domain.money import Money
 from domain.organisation_day import OrganisationDay
@@ -142,6 +143,10 @@ class Reverted:
     # The ERP exported another limit while it ran (someone keyed one in): the ERP's has
     # been the limit since, and stays after this one's end.
     overtaken: bool = False
+    # The account's exposure when it is above ``limit_now``: what was shipped under the
+    # temporary limit still counts, and every order is now held ("its limit is now
+    # $30,000.00" alone left the owner to find the account at 130 % in the next alerts).
+    over_by: CreditPosition | None = None
 
 
 class LimitNotices(Protocol):
@@ -446,7 +451,8 @@ class Deadlines(OrganisationDay):
             told = self.limit_notices.reverted(uow.outbox, Reverted(
                 change, name, owner, limit_now,
                 customer.name_local if customer is not None else None, requester,
-                overtaken=change.overtaken_at is not None))
+                overtaken=change.overtaken_at is not None,
+                over_by=self._over_limit(uow, change.customer_id, limit_now)))
             uow.audit.append(AuditEntry(now, SYSTEM, "limits.reverted", change.customer_id, {
                 "request": change.request_id, "change": change.id,
                 "limit": str(change.limit.amount), "currency": change.limit.currency,
@@ -460,6 +466,17 @@ class Deadlines(OrganisationDay):
                 currency_now=limit_now.currency, ended_on=change.expires_on))
             uow.commit()
         return True
+
+    def _over_limit(self, uow: UnitOfWork, customer_id: str, limit: Money
+                    ) -> CreditPosition | None:
+        """The account's position when its exposure is above ``limit``, the limit in
+        force again (read under the revert's lock, as /credit check computes it)."""
+        if self.standing is None:
+            return None
+        position = self.standing(uow, customer_id, None).position
+        if position is None or position.limit != limit or not position.over_limit:
+            return None
+        return position
 
     def _may_see(self, user_id: str) -> bool:
         return self.access is None or self.access.allows(self.roster.member(user_id))

@@ -41,6 +41,12 @@ def reverted_text(tr: Translator, reverted: Reverted, *, to: str) -> str:
     else:
         text = tr._("The temporary limit of {limit} for {customer} ended on {day}; its "
                     "limit is now {now}.", **params)
+    over = reverted.over_by
+    if over is not None:
+        text = tr.sentences(text, tr._(
+            "Its exposure, {exposure}, is {over} above that limit: what was invoiced and "
+            "ordered under the temporary limit still counts.",
+            exposure=over.exposure, over=-over.available))
     text = ":information_source: " + text
     if to == STANDS_IN:
         text = tr.sentences(text, tr._("Nobody owns this account in the ERP, so the credit "

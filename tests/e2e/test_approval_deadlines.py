@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from bot.config import load_config
 from bot.scheduler import RunResult, job_context, run_job
@@ -31,7 +31,7 @@ from handlers.approvals.reverts import reverted_text
 from handlers.delivery.sender import Sender, delivery_client
 from handlers.i18n import translator
 from storage.credit_requests import overtake_changes
-from storage.models import AuditRow, CustomerRow
+from storage.models import AuditRow, CustomerRow, InvoiceRow
 from storage.outbox import OutboxStore
 from tests.conftest import ROOT
 from tests.e2e.alerts_world import drain
@@ -155,6 +155,35 @@ def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(worl
     [entry] = deadlines.audit("limits.reverted")
     assert (entry.actor, entry.subject) == ("creditbot", "C0002")
     assert entry.details["told"] == "U01SALESCHO"
+
+
+def test_the_end_of_a_temporary_limit_says_when_the_account_is_left_above_its_limit(
+        world, deadlines):
+    # An order shipped under the temporary limit still counts at its end: "its limit is
+    # now $100,000.00" alone left the owner to find the account over it in the next
+    # morning's alerts.
+    approve_temporary_limit(world, deadlines)
+    with world.services.engine.begin() as conn:  # the season's shipment, invoiced
+        conn.execute(insert(InvoiceRow).values(
+            invoice_id="INV-SEASON", customer_id="C0002", issue_date=NOW.date(),
+            due_date=NOW.date() + timedelta(days=90), amount=Decimal(80000), currency="USD",
+            open_amount=Decimal(80000), status="open"))
+    after = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
+    with time_machine.travel(after, tick=True):
+        assert deadlines.run(after)["reverted"] == 1
+        card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
+    fields = dict(f["text"].split("\n")[:2] for f in card.blocks[1]["fields"])
+    exposure = fields["*Exposure*"]
+    available = fields["*Available credit*"]
+    assert available.startswith(":red_circle: *-$") and available.endswith(
+        "* — over the limit"), available
+    above = available.removeprefix(":red_circle: *-").removesuffix("* — over the limit")
+    assert fields["*Credit limit*"] == "$100,000.00"
+    assert deadlines.dms("U01SALESCHO")[-1] == (
+        ":information_source: The temporary limit of $150,000.00 for Acme Packaging ended "
+        f"on Dec 31, 2026; its limit is now $100,000.00. Its exposure, {exposure}, is "
+        f"{above} above that limit: what was invoiced and ordered under the temporary "
+        "limit still counts.")
 
 
 def test_a_temporary_limit_the_erp_overtook_is_not_said_to_give_way_to_the_old_one(
