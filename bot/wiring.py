@@ -357,7 +357,11 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
         organisation.base_currency, clock, organisation.zone,
         CollectionNotices(destination_locales(config, remembered),
                           organisation.zone),
-        config.department_channels(),
+        # Disputes and legal cases show the account's figures: only to channels open to
+        # them (a warehouse's was offered for disputes, and its people refused the
+        # Resolve button under them).
+        {key: channel for key, channel in config.department_channels().items()
+         if config.open_to_credit_data(key)},
         legal_department=section.legal_department,
         legal_owner=owner,
         departments={key: d.name for key, d in config.departments.items()},

@@ -40,6 +40,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from bot.config.closed_channels import NOT_OPEN
 from bot.config.fields import (
     STANDARD_ROLES,
     BaseAmount,
@@ -265,9 +266,8 @@ def _uncleared(levels: object, where: tuple[str | int, ...], holders: Mapping[st
         if open_to_credit_data is not None and isinstance(post_to, str) \
                 and not open_to_credit_data(post_to):
             problems.append(((*where, index, "post_to"), (
-                f"the {shown(post_to)} channel is not open to credit data (some of its "
-                "members may not see it, or access.credit_data.share_channels leaves it "
-                "out), and the cards posted there show the customer's figures; post to a "
+                f"the {shown(post_to)} channel {NOT_OPEN}, and the cards posted there "
+                "show the customer's figures; post to a "
                 "department whose channel is, or leave post_to out to send the cards to "
                 "the role's holders by direct message")))
     return problems

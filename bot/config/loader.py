@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 
 from bot.config.alerts import route_problems
 from bot.config.approvals import base_amount_problems, policy_problems
+from bot.config.closed_channels import closed_channel_problems
 from bot.config.collections import collection_problems
 from bot.config.fields import OWN_ERRORS, is_role_name, shown
 from bot.config.reports import post_to_problems, provision_problems
@@ -285,6 +286,7 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
         str, _mapping(data.get("roles"))))))
     rule = _mapping(_mapping(data.get("access")).get("credit_data"))
     alerts = _mapping(data.get("alerts")).get("routes")
+    clearance = _approval_clearance(data, channels)
     return cross_section_problems(channels, role_names, listed(rule.get("roles")),
                                   listed(rule.get("departments"))) + [
         Problem(loc, message) for loc, message in route_problems(
@@ -292,7 +294,9 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
             **{k: v for k, v in _clearance(data).items() if k != "legal_members"})
     ] + [Problem(loc, message) for loc, message in policy_problems(
         data.get("approvals"), _mapping(data.get("roles")), list(channels),
-        **_approval_clearance(data, channels))] + [
+        **clearance)] + [
+        Problem(loc, message) for loc, message in closed_channel_problems(
+            data, channels, clearance.get("open_to_credit_data"))] + [
         Problem(loc, message) for loc, message in collection_problems(
             data.get("collections"), channels, role_names, _listed_users(data),
             **_clearance(data))] + [

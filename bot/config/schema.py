@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.alerts import AlertSettings, route_problems
 from bot.config.approvals import ApprovalSettings, base_amount_problems, policy_problems
+from bot.config.closed_channels import closed_channel_problems
 from bot.config.collections import CollectionSettings, collection_problems
 from bot.config.fields import (
     STANDARD_ROLES,
@@ -368,12 +369,16 @@ class AppConfig(Section):
             None if routes is None else [r.model_dump() for r in routes], self.departments,
             self.roles.names(), self.known_users(), self.may_see_credit_data,
             self.roles.root)]
-        shared = self.share_channels()
         problems += [Problem(loc, message) for loc, message in policy_problems(
             self.approvals.model_dump(exclude_none=True), self.roles.root,
             list(self.departments), cleared=self.may_see_credit_data,
-            open_to_credit_data=lambda key: key not in self.departments
-            or self.departments[key].channel in shared)]
+            open_to_credit_data=self.open_to_credit_data)]
+        problems += [Problem(loc, message) for loc, message in closed_channel_problems(
+            {"alerts": {"routes": None if routes is None else [
+                r.model_dump() for r in routes]},
+             "reports": self.reports.model_dump(exclude_unset=True),
+             "collections": self.collections.model_dump(exclude_unset=True)},
+            self.departments, self.open_to_credit_data)]
         problems += [Problem(loc, message) for loc, message in collection_problems(
             self.collections.model_dump(exclude_unset=True), self.departments, self.roles.names(),
             self.known_users(), cleared=self.may_see_credit_data, holders=self.roles.root,
@@ -429,6 +434,12 @@ class AppConfig(Section):
     def channel_locales(self) -> dict[str, str]:
         """The language of the bot's posts per channel (the organisation's elsewhere)."""
         return {d.channel: d.locale for d in self.departments.values() if d.locale}
+
+    def open_to_credit_data(self, key: str) -> bool:
+        """Whether department ``key``'s channel may be given credit data (True for a key
+        that is no department: that is a problem of its own)."""
+        return key not in self.departments or \
+            self.departments[key].channel in self.share_channels()
 
     def share_channels(self) -> frozenset[str]:
         """Channels a credit card may be shared into (and alerts routed by a customer's

@@ -70,15 +70,19 @@ class Disputing(DayContext):
             return None
         return AlreadyDisputed(again, self.date_of(min(since[i] for i in again)))
 
+    def dispute_departments(self) -> dict[str, str]:
+        """The departments a dispute may go to, by key, with their names: those with a
+        channel (open to credit data: ``channels`` holds only those)."""
+        return {key: self.departments.get(key, key) for key, channel in self.channels.items()
+                if channel}
+
     def _department_problem(self, department: str | None) -> FieldProblem | None:
         """A dispute goes to a configured department's channel, never to any channel
         a forged form names, and never nowhere."""
         if not self.channels and department is None:
             return None  # no departments configured: the dispute goes to its owner
         if department is None or not self.channels.get(department):
-            return UnknownDepartment(sorted(
-                self.departments.get(key, key) for key, channel in self.channels.items()
-                if channel))
+            return UnknownDepartment(sorted(self.dispute_departments().values()))
         return None
 
     def _owner_problem(self, owner: str | None, department: str | None

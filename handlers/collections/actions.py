@@ -56,7 +56,7 @@ def on_promise(body: dict[str, Any], context: BoltContext) -> None:
 def on_dispute(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     _open(body, context, modals.dispute_view(context["tr"], _account(context),
-                                             dict(deps.collecting.departments),
+                                             deps.collecting.dispute_departments(),
                                              opened_in(body)))
 
 

@@ -52,6 +52,13 @@ def test_config_check_refuses_collectors_and_rule_collectors_barred_from_credit_
 def test_config_check_refuses_a_legal_owner_barred_from_credit_data(tmp_path: Path):
     text = restricted("credit, finance")
     assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'channel: C04LEGAL000')}: departments.legal.channel: the "
+        "\"legal\" channel is not open to credit data (some of its members may not see it, "
+        "or access.credit_data.share_channels leaves it out), yet by default alerts and "
+        "accounts escalated to legal, with their invoices would be posted there with the "
+        "customers' figures; say where they go instead (alerts.routes, reports.post_to, "
+        "collections.legal_department), or open the channel: add its members' department "
+        "or roles to access.credit_data",
         f"line {line_of(text, 'members: [U05LEGAL001]')}: departments.legal.members.0: "
         "U05LEGAL001 may not see credit data (access.credit_data), so cannot be given "
         "accounts to collect; add their role or department to access.credit_data, or name "
@@ -92,3 +99,26 @@ def test_escalations_never_go_to_a_legal_owner_barred_from_credit_data(caplog):
     cleared = build_collecting(lambda: pytest.fail("no unit of work"),  # type: ignore
                                config, CreditDataAccess(), lambda: pytest.fail("no clock"))
     assert cleared.legal_owner == "U05LEGAL001"
+
+
+def test_a_dispute_goes_only_to_a_department_whose_channel_is_open_to_credit_data(
+        tmp_path: Path):
+    # The dispute form offered the warehouse's Logistics, whose channel got the dispute's
+    # figures and whose people the Resolve button under it then refused.
+    from bot.wiring import build_collecting, credit_data_access
+
+    path = tmp_path / "app.yaml"
+    path.write_text(restricted("sales, credit, finance, legal"), encoding="utf-8")
+    config = load_config(path)
+    day = build_collecting(lambda: pytest.fail("no unit of work"),  # type: ignore
+                           config, credit_data_access(config), lambda: pytest.fail("no clock"))
+    assert day.dispute_departments() == {
+        "sales": "Sales", "credit": "Credit Management",
+        "finance": "Finance & Accounts Receivable", "legal": "Legal"}
+    assert day._department_problem("logistics") is not None
+    assert day._department_problem("finance") is None
+    everyone = load_config(ROOT / "app.yaml")
+    assert "logistics" in build_collecting(
+        lambda: pytest.fail("no unit of work"),  # type: ignore
+        everyone, credit_data_access(everyone), lambda: pytest.fail("no clock")
+    ).dispute_departments()

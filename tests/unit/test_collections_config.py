@@ -126,7 +126,7 @@ def test_an_assigner_credit_data_is_closed_to_is_said_to_be_unable_to_assign(tmp
     # Said as a collector's ("cannot be given accounts to collect") of someone who assigns.
     text = with_collections("  assigners: [U01SALESAMY]\n").replace(
         "  credit_data:\n    roles: []", "  credit_data:\n    roles: [credit_manager, collector]")
-    assert [p for p in problems(tmp_path, text) if "collections." in p] == [
+    assert [p for p in problems(tmp_path, text) if ": collections." in p] == [
         f"line {line_of(text, 'assigners:')}: collections.assigners.0: U01SALESAMY may not "
         "see credit data (access.credit_data), so cannot assign accounts; add their role or "
         "department to access.credit_data, or name someone who may"]

@@ -69,6 +69,14 @@ def test_approval_cards_may_reach_only_people_and_channels_cleared_for_credit_da
         "500000", 1)
     levels = [i for i, line in enumerate(text.splitlines(), 1) if "finance_director," in line]
     assert problems(tmp_path, text) == [
+        # The finance director's department: its channel gets alerts and the report.
+        f"line {line_of(text, 'channel: C02FINANCE0')}: departments.finance.channel: the "
+        "\"finance\" channel is not open to credit data (some of its members may not see "
+        "it, or access.credit_data.share_channels leaves it out), yet by default alerts and "
+        "the weekly collections report would be posted there with the customers' figures; "
+        "say where they go instead (alerts.routes, reports.post_to, collections.legal_"
+        "department), or open the channel: add its members' department or roles to "
+        "access.credit_data",
         f"line {line_of(text, 'post_to: logistics')}: approvals.limit_increase.bands.0."
         "levels.0.post_to: the \"logistics\" channel is not open to credit data (some of "
         "its members may not see it, or access.credit_data.share_channels leaves it out), "
@@ -635,3 +643,41 @@ def test_a_utilisation_threshold_written_as_a_fraction_is_refused(tmp_path):
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'at: 0.8')}: alerts.utilisation.0.at: “0.8” is 0.8 % (a share "
         "written as a fraction?); for 80 %, write 80"]
+
+
+def test_posts_app_yaml_sends_to_a_channel_closed_to_credit_data_are_refused(tmp_path):
+    # A warehouse channel access.credit_data leaves out got the digests, the weekly report
+    # and legal cases, with every figure, and config check said OK.
+    text = GOOD.replace("  credit_data:\n    roles: []\n    departments: []\n",
+                        "  credit_data:\n    roles: []\n    departments: [sales, credit, "
+                        "finance, legal]\n").replace(
+        "alerts:\n", "alerts:\n  routes:\n    - when: {type: overdue}\n"
+                     "      channels: [finance, logistics]\n", 1).replace(
+        "reports:\n", "reports:\n  post_to: logistics\n", 1).replace(
+        "collections:\n", "collections:\n  legal_department: logistics\n", 1)
+    closed = ("the \"logistics\" channel is not open to credit data (some of its members may "
+              "not see it, or access.credit_data.share_channels leaves it out), yet {what} "
+              "would be posted there with the customers' figures; {elsewhere}, or open the "
+              "channel: add its members' department or roles to access.credit_data")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'members: [U06LOGIST01]')}: departments.logistics.members.0: "
+        "U06LOGIST01 may not see credit data (access.credit_data), so cannot be given "
+        "accounts to collect; add their role or department to access.credit_data, or name "
+        "someone who may (legal's owner of escalated accounts is the legal department's "
+        "first member)",
+        f"line {line_of(text, '[finance, logistics]')}: alerts.routes.0.channels.1: "
+        + closed.format(what="alerts", elsewhere="route them to a department whose channel "
+                                                 "is"),
+        f"line {line_of(text, 'post_to: logistics')}: reports.post_to: "
+        + closed.format(what="the weekly collections report",
+                        elsewhere="name a department whose channel is in reports.post_to"),
+        f"line {line_of(text, 'legal_department: logistics')}: collections.legal_department: "
+        + closed.format(what="accounts escalated to legal, with their invoices",
+                        elsewhere="name a department whose channel is in "
+                                  "collections.legal_department")]
+    # The same destinations in channels open to credit data are fine.
+    fine = text.replace("[finance, logistics]", "[finance]").replace(
+        "post_to: logistics", "post_to: finance").replace(
+        "legal_department: logistics", "legal_department: legal")
+    (tmp_path / "app.yaml").write_text(fine, encoding="utf-8")
+    assert load_config(tmp_path / "app.yaml").reports.post_to == "finance"

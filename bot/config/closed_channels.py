@@ -1,0 +1,89 @@
+"""Departments whose channel app.yaml sends credit data to while it is closed to it.
+
+A department's channel is open to credit data when every member may see it (or when
+``access.credit_data.share_channels`` lists it). The approval levels' ``post_to`` is
+checked with the policy (bot.config.approvals); this module checks the other posts that
+carry a customer's figures: the alert routes (written, or the defaults), the weekly
+report's department and the legal department, where escalated accounts are posted with
+their invoices. Each passed unchecked: a warehouse channel got the digests, and the
+people there were then refused the very buttons under them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from bot.config.fields import shown
+from domain.alerts.routing import DEFAULT_ROUTES, OWN_DEPARTMENT
+
+# Why a channel may be closed, as every such problem says it.
+NOT_OPEN = ("is not open to credit data (some of its members may not see it, or "
+            "access.credit_data.share_channels leaves it out)")
+_OPEN_IT = ("or open the channel: add its members' department or roles to "
+            "access.credit_data")
+
+Problems = list[tuple[tuple[str | int, ...], str]]
+
+
+def closed_channel_problems(data: Mapping[str, Any], departments: Collection[str],
+                            open_to_credit_data: Callable[[str], bool] | None) -> Problems:
+    """What app.yaml (``data``, as written) would post to a department channel closed to
+    credit data, as (key path, message); nothing when who is cleared is not known. What
+    app.yaml names is said where it names it; what goes to a department by default is
+    said once per department, at its channel."""
+    if open_to_credit_data is None:
+        return []
+
+    def closed(key: object) -> bool:
+        return isinstance(key, str) and key in departments and not open_to_credit_data(key)
+
+    alerts, reports, collections = (_section(data, name)
+                                    for name in ("alerts", "reports", "collections"))
+    problems: Problems = []
+    by_default: dict[str, list[str]] = {}
+    routes = alerts.get("routes")
+    if routes is None:
+        for route in DEFAULT_ROUTES:
+            for key in route.channels:
+                if key != OWN_DEPARTMENT and closed(key):
+                    by_default.setdefault(key, []).append(_USES["alerts"])
+    for index, route in enumerate(routes if isinstance(routes, list) else []):
+        channels = route.get("channels") if isinstance(route, Mapping) else None
+        for position, key in enumerate(channels if isinstance(channels, list) else []):
+            if closed(key):
+                problems.append((("alerts", "routes", index, "channels", position),
+                                 _said(key, _USES["alerts"], "route them to a department "
+                                       "whose channel is")))
+    for section, field, default, use in (
+            (reports, "post_to", "finance", "report"),
+            (collections, "legal_department", "legal", "legal")):
+        written = section.get(field)
+        if written is None:
+            if closed(default):
+                by_default.setdefault(default, []).append(_USES[use])
+        elif closed(written):
+            problems.append(((_NAMES[use], field), _said(
+                written, _USES[use], f"name a department whose channel is in "
+                f"{_NAMES[use]}.{field}")))
+    for key, uses in by_default.items():
+        problems.append((("departments", key, "channel"), _said(
+            key, " and ".join(dict.fromkeys(uses)), "say where they go instead "
+            "(alerts.routes, reports.post_to, collections.legal_department)", default=True)))
+    return problems
+
+
+# What goes to a department's channel, and the section that says where.
+_USES = {"alerts": "alerts", "report": "the weekly collections report",
+         "legal": "accounts escalated to legal, with their invoices"}
+_NAMES = {"report": "reports", "legal": "collections"}
+
+
+def _said(key: str, what: str, elsewhere: str, default: bool = False) -> str:
+    when = "by default " if default else ""
+    return (f"the {shown(key)} channel {NOT_OPEN}, yet {when}{what} would be posted there "
+            f"with the customers' figures; {elsewhere}, {_OPEN_IT}")
+
+
+def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = data.get(name)
+    return value if isinstance(value, Mapping) else {}
