@@ -92,8 +92,21 @@ class ApprovalNotices:
         return [u for u in self._deciders(level.escalate_to, change) if u not in first]
 
     def _deciders(self, role: str, change: RequestChange) -> list[str]:
-        return who_decides(role, self.holders, change.stand_ins,
-                           change.request.requested_by, change.decisions)
+        # A stand-in named before app.yaml closed credit data to them got the cards, and
+        # their buttons refused them; config check refuses a role's holders so closed.
+        return [user for user in who_decides(role, self.holders, change.stand_ins,
+                                             change.request.requested_by, change.decisions)
+                if self._may_tell(user, f"the cards of request {change.request.id}")]
+
+    def _may_tell(self, destination: str, what: str) -> bool:
+        """Whether ``destination`` may be sent credit data now: a channel (app.yaml's
+        config check keeps closed ones out), or a person access.credit_data clears. A
+        requester or stand-in it no longer clears is sent nothing, and the log says so."""
+        if is_channel_id(destination) or self.cleared(destination):
+            return True
+        log.warning("%s not sent to %s: credit data is not open to them (app.yaml's "
+                    "access.credit_data)", what, destination)
+        return False
 
     def queue(self, outbox: Outbox, change: RequestChange) -> None:
         request = change.request
@@ -148,7 +161,8 @@ class ApprovalNotices:
             if happened is Happened.EXPIRED:
                 self._note(outbox, request.requested_by,
                            lambda tr: cards.expired_note(tr, request))
-            elif change.order_now is not None:
+            elif change.order_now is not None and self._may_tell(
+                    request.requested_by, f"the order note of request {request.id}"):
                 order = change.order_now
                 text, blocks = cards.order_changed_note(self.tr(request.requested_by),
                                                         request, order)
@@ -209,6 +223,8 @@ class ApprovalNotices:
                     early: bool = False) -> None:
         request = change.request
         for destination in destinations:
+            if not self._may_tell(destination, f"the card of request {request.id}"):
+                continue
             tr = self.tr(destination)
             text, blocks = cards.card(tr, request, change.decisions,
                                       change.standing, request.level, self.zone,
@@ -308,6 +324,8 @@ class ApprovalNotices:
 
     def _note(self, outbox: Outbox, user: str, write: Callable[[Translator], str],
               key: str | None = None) -> None:
+        if not self._may_tell(user, f"a note ({key or NOTE})"):
+            return
         tr = self.tr(user)
         text = write(tr)
         outbox.add(OutgoingMessage(channel=user, kind=NOTE, text=clip(text, 3000),
@@ -334,6 +352,8 @@ class ApprovalNotices:
         # Always by direct message too, with the button to answer: a mention in a
         # channel the requester is not in (a rep, and the card in #credit) reaches
         # nobody, and a card's thread in the deciders' direct messages is out of sight.
+        if not self._may_tell(request.requested_by, f"question {asked.id}"):
+            return
         tr = self.tr(request.requested_by)
         text = cards.question_note(tr, request, asked, self.zone, channels)
         outbox.add(OutgoingMessage(
@@ -365,7 +385,8 @@ class ApprovalNotices:
         """The requester's direct message with the question, without its Answer button:
         with the answer, or why none is wanted any more."""
         asking = outbox.id_of(question_key(asked.id))
-        if asking is None:
+        if asking is None or not self._may_tell(change.request.requested_by,
+                                                f"the answer to question {asked.id}"):
             return
         request = change.request
         # Channels only: a thread in a decider's direct messages is out of the

@@ -375,3 +375,27 @@ def test_a_question_asked_on_cards_in_direct_messages_names_no_channel_when_clos
     [unasked] = [m for m in sent(uow)[5:] if m.channel == REP]
     assert (unasked.update_of, unasked.text) == (5, asked + (
         ":heavy_minus_sign: Request #1 is closed: nothing waits for your answer any more."))
+
+
+def test_nothing_with_credit_data_goes_to_a_person_app_yaml_no_longer_clears(caplog):
+    # A stand-in or a requester app.yaml closed credit data to after they were named (or
+    # filed) still got the cards and the notes with every figure, and their buttons
+    # then refused them.
+    requests, uow, clock = world((Level("credit_manager", 24),))
+    barred = {CM2, REP}
+    requests = dataclasses.replace(requests, notices=ApprovalNotices(
+        lambda d: "en-US", ZONE, {"credit": CREDIT}, ROSTER.holders(),
+        lambda user: user not in barred))
+    caplog.set_level("WARNING", logger="creditbot.approvals")
+    request_id = file(requests)
+    assert [m.channel for m in sent(uow)] == [CM]
+    clock.now = NOW + timedelta(hours=1)
+    requests.ask_info(ROSTER.member(CM), request_id, 1, "Which orders?")
+    requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
+    assert REP not in {m.channel for m in sent(uow)}
+    assert CM2 not in {m.channel for m in sent(uow)}
+    said = [r.getMessage() for r in caplog.records]
+    reason = "credit data is not open to them (app.yaml's access.credit_data)"
+    assert f"the cards of request {request_id} not sent to {CM2}: {reason}" in said
+    assert f"question 1 not sent to {REP}: {reason}" in said
+    assert f"a note (approvals.note) not sent to {REP}: {reason}" in said
