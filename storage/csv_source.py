@@ -21,6 +21,10 @@ _GUESS_BYTES = 65536
 _SAVE_AS = "Export it from the ERP or spreadsheet as “CSV UTF-8 (comma delimited)”."
 _HIGH_RUNS = re.compile(rb"[\x80-\xff]+")
 _DOUBLE_BYTE = re.compile(rb"[\x81-\xfe][\x40-\x7e\x80-\xfe]")
+# A GB18030 character, as its decoder reads them from a character's start: four bytes
+# (吴𬱖's 𬱖 is \x99\x33\xc3\x36, digits among them) or two.
+_GB_CHARACTER = re.compile(rb"[\x81-\xfe][\x30-\x39][\x81-\xfe][\x30-\x39]|"
+                           rb"[\x81-\xfe][\x40-\x7e\x80-\xfe]")
 
 
 class ImportFileError(DomainError):
@@ -718,11 +722,16 @@ def _looks_like_gb18030(sample: bytes) -> bool:
         codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
     except UnicodeDecodeError:
         return False
-    runs = _HIGH_RUNS.findall(sample)
-    pairs = _DOUBLE_BYTE.findall(sample)
+    # A four-byte character's digits would cut its run into odd single bytes, as an
+    # accented Latin-1 letter among ASCII is: each is read as a pair of a rare character's
+    # bytes (GB18030 has its rare characters there).
+    paired = _GB_CHARACTER.sub(lambda found: found[0] if len(found[0]) == 2 else b"\x81\x81",
+                               sample)
+    runs = _HIGH_RUNS.findall(paired)
+    pairs = _DOUBLE_BYTE.findall(paired)
     if not runs or not pairs:
         return False
-    if 2 * len(_IN_A_WORD.findall(sample)) >= len(runs):
+    if 2 * len(_IN_A_WORD.findall(paired)) >= len(runs):
         return False  # Süßwaren Müßig: "üß" pairs, but inside Latin words
     odd = sum(len(run) % 2 for run in runs)
     common = sum(1 for pair in pairs if pair[0] >= 0xA1)

@@ -1326,6 +1326,35 @@ def test_a_gbk_file_imports_when_its_encoding_is_named(engine, write_csv):
         assert names.scalars().all() == ["华夏机械制造有限公司", "华夏物流有限公司"]
 
 
+# 𬱖 (U+2CC56) is four bytes in GB18030, \x99\x33\xc3\x36: ASCII digits among them.
+FOUR_BYTE_CUSTOMERS = (CUSTOMER_HEADER.rstrip("\n") + ",name_local\n"
+                       "Z1,Zhejiang Tianyu Trading,CNY,1000,30,浙江天宇贸易有限公司\n"
+                       "Z2,Wu Trading,CNY,1000,30,吴𬱖商贸有限公司\n")
+
+
+@pytest.mark.parametrize(("named", "said"), [
+    (None, ", line 2: byte 0xd5 is not UTF-8 text; this looks like GB18030/GBK: re-run with "
+           "--encoding gb18030"),
+    ("cp1252", " looks like GB18030/GBK text (Chinese), which --encoding cp1252 would store "
+               "as other characters; re-run with --encoding gb18030"),
+    ("gbk", ", line 3: byte 0x99 is not gbk text, but gb18030 reads it (GBK and GB2312 with "
+            "the characters they lack): re-run with --encoding gb18030")])
+def test_a_gb18030_file_with_a_four_byte_character_is_named_gb18030(
+        engine, write_csv, tmp_path, named, said):
+    # The four-byte character's digits cut its bytes into single ones, as Latin-1's é
+    # among ASCII: the file was told "e.g. --encoding cp1252", which stored mojibake.
+    before = snapshot(engine)
+    content = FOUR_BYTE_CUSTOMERS.encode("gb18030")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    assert str(raised.value) == f"{tmp_path / 'customers.csv'}{said}"
+    assert snapshot(engine) == before
+    assert run(engine, write_csv, "customers", content, encoding="gb18030").committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name_local).where(CustomerRow.customer_id == "Z2")
+                            ).scalar_one() == "吴𬱖商贸有限公司"
+
+
 @pytest.mark.parametrize("named", ["gb18030", "cp1252"])
 def test_a_file_mixing_utf8_rows_with_another_encoding_is_refused_not_garbled(
         engine, write_csv, tmp_path, named):
