@@ -94,15 +94,29 @@ class CsvFile:
             named = _family(self.encoding)
             # A Chinese codec named is overruled only by a clear verdict: a name or two
             # (恒生銀行 in cp950) read as GB18030 too, and cp950 was refused for it. A
-            # one-byte codec named is, whenever the bytes read as common Chinese: 北京 in
-            # GB18030 is no Big5 or GB verdict, yet under cp1252 it was stored as ±±¾©.
-            meant = _chinese_codec(_first_non_ascii(self._raw), decisive=named is not None) \
-                if encoding is not None else None
-            if meant is not None and (_single_byte(self.encoding)
-                                      or named not in (None, _family(meant))):
-                # Every byte decodes in latin-1 or cp1252, and Big5 bytes in GB18030:
-                # Chinese names would be stored as other letters ("杭州" as "º¼ÖÝ",
-                # 臺灣精密 as 籓芖弘盞), never refused line by line.
+            # one-byte codec named is, whenever the bytes read as common Chinese (北京 in
+            # GB18030 is no Big5 or GB verdict, yet under cp1252 it was stored as ±±¾©),
+            # or as Japanese or Korean.
+            sample = _first_non_ascii(self._raw) if encoding is not None else b""
+            hint = _east_asian(sample) if _single_byte(self.encoding) else None
+            if hint is not None:
+                # Every byte decodes in latin-1 or cp1252: the names would be stored as
+                # other letters ("杭州" as "º¼ÖÝ"), never refused line by line.
+                raise ImportFileError(
+                    f"{path} looks like {hint.looks(text=True)}, which --encoding "
+                    f"{encoding} would store as other characters; re-run with --encoding "
+                    f"{hint.advice()}")
+            meant = _chinese_codec(sample, decisive=True) if named is not None else None
+            if meant is not None and named != _family(meant):
+                hint = _east_asian(sample)
+                if hint is not None and hint.language not in (None, "Chinese"):
+                    # EUC-JP's kana are Big5's commonest characters: a Big5 verdict for
+                    # トウキョウ, whose advice, cp950, stored 玄它平亦它.
+                    raise ImportFileError(
+                        f"{path} looks like {hint.looks(text=True)}, which --encoding "
+                        f"{encoding} would store as other characters; re-run with "
+                        f"--encoding {hint.advice()}")
+                # Big5 bytes decode in GB18030 (臺灣精密 as 籓芖弘盞), and GB18030's in Big5.
                 raise ImportFileError(
                     f"{path} looks like {_NAMES[meant]} text (Chinese), which --encoding "
                     f"{encoding} would store as other characters; re-run with --encoding "
@@ -354,10 +368,10 @@ class CsvFile:
                 f"{self.path}, {where}: byte 0x{byte:02x} is not {self.encoding} text; check "
                 "which encoding the ERP writes and name it with --encoding"
             )
-        if (meant := _chinese_codec(sample)) is not None:
+        if (hint := _east_asian(sample)) is not None:
             return ImportFileError(
                 f"{self.path}, {where}: byte 0x{byte:02x} is not UTF-8 text; this looks like "
-                f"{_NAMES[meant]}: re-run with --encoding {meant}"
+                f"{hint.looks(text=False)}: re-run with --encoding {hint.advice()}"
             )
         return ImportFileError(
             f"{self.path}, {where}: byte 0x{byte:02x} is not UTF-8 text. {_SAVE_AS} Or name "
@@ -627,7 +641,9 @@ _C1 = re.compile(rb"[\x80-\x9f]")
 # family. Big5 is advised as cp950, Windows' Big5, which has the characters plain Big5
 # lacks that Taiwan and Hong Kong names use (恒, 碁, 裏); Hong Kong's own (堃, 煊) only
 # Big5-HKSCS has.
-_NAMES = {"gb18030": "GB18030/GBK", "cp950": "Big5", "big5hkscs": "Big5-HKSCS"}
+_NAMES = {"gb18030": "GB18030/GBK", "cp950": "Big5", "big5hkscs": "Big5-HKSCS",
+          "shift_jis": "Shift-JIS", "cp932": "Shift-JIS", "euc_jp": "EUC-JP",
+          "cp949": "EUC-KR/cp949"}
 # What each is, said where a narrower codec of its family was named.
 _WIDER = {"gb18030": "GBK and GB2312 with the characters they lack",
           "cp950": "Big5 as Windows writes it, with characters plain Big5 lacks",
@@ -736,3 +752,140 @@ def _looks_like_gb18030(sample: bytes) -> bool:
     odd = sum(len(run) % 2 for run in runs)
     common = sum(1 for pair in pairs if pair[0] >= 0xA1)
     return odd <= len(runs) // 4 and common >= 0.7 * len(pairs)
+
+
+# Japanese and Korean double-byte encodings use GB18030's bytes: a Shift-JIS, EUC-JP or
+# cp949 file decodes as GB18030 too, into other characters (삼성무역 as 伙己公开, 大阪製鋼 as
+# 戝嶃惢峾). For a name or two no rule tells them apart; a message names each language's
+# codec, the one a decoding gives strong evidence for first.
+_CANDIDATES = {"Chinese": "gb18030", "Japanese": "shift_jis or euc_jp", "Korean": "cp949"}
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+# The legal forms nearly every company's name ends in, read in a decoding: 公司 is no
+# Japanese or Korean text read as GB18030, 株式会社 no Chinese or Korean read as Shift-JIS.
+_LEGAL_FORMS = {"Chinese": ("公司", "集团", "有限", "股份"),
+                "Japanese": ("株式会社", "有限会社", "合同会社"),
+                "Korean": ("주식회사", "유한회사", "(주)")}
+# Enough Hangul syllables for a verdict without a legal form: Chinese bytes whose leads
+# are all below C9 (北京建工, 京东方科技) read as Hangul too, less often the longer they run.
+_KOREAN_LETTERS = 8
+
+
+class _Hint(NamedTuple):
+    """The encoding a message advises for double-byte East Asian bytes: ``codec`` for
+    ``language`` when a decoding gives strong evidence for it (None: any of them);
+    ``others``: whether the other languages' codecs are named after it."""
+
+    codec: str
+    language: str | None
+    others: bool = True
+
+    def looks(self, *, text: bool) -> str:
+        if self.language is None:
+            return "Chinese, Japanese or Korean text"
+        if not self.others:  # Big5's verdict, said as before
+            return f"{_NAMES[self.codec]} text ({self.language})" if text \
+                else _NAMES[self.codec]
+        return f"{_NAMES[self.codec]}{' text' if text else ''} ({self.language})"
+
+    def advice(self) -> str:
+        if self.language is None:
+            return ", ".join(f"{codec} if {'it is ' if n == 0 else ''}{language}"
+                             for n, (language, codec) in enumerate(_CANDIDATES.items()))
+        if not self.others:
+            return self.codec
+        rest = [(language, codec) for language, codec in _CANDIDATES.items()
+                if language != self.language]
+        return f"{self.codec} (" + ", ".join(
+            f"{codec} if {'it is ' if n == 0 else ''}{language}"
+            for n, (language, codec) in enumerate(rest)) + ")"
+
+
+def _east_asian(sample: bytes) -> _Hint | None:
+    """What to advise for ``sample``'s bytes beyond ASCII when they read as a double-byte
+    East Asian encoding: Japanese when a Shift-JIS or EUC-JP decoding shows kana, a
+    Japanese legal form or (Shift-JIS) mostly its frequent characters; Korean when a
+    cp949 decoding shows a Korean legal form or is Hangul throughout; Big5's verdict;
+    else, when the bytes read as GB18030 Chinese, Chinese if a legal form says so and
+    any of the three if not. None for bytes of no such encoding."""
+    if not sample:
+        return None
+    japanese = _japanese(sample)
+    if japanese is not None:
+        return _Hint(japanese, "Japanese")
+    if _korean(sample):
+        return _Hint("cp949", "Korean")
+    meant = _chinese_codec(sample)
+    if meant is None:
+        return None
+    if meant != "gb18030":
+        return _Hint(meant, "Chinese", others=False)
+    text = _decoded(sample, "gb18030") or ""
+    chinese = any(form in text for form in _LEGAL_FORMS["Chinese"])
+    return _Hint("gb18030", "Chinese" if chinese else None)
+
+
+def _decoded(sample: bytes, codec: str) -> str | None:
+    """``sample`` read in ``codec`` (a character cut at its end left out), or None when a
+    byte is not its text."""
+    try:
+        return codecs.getincrementaldecoder(codec)().decode(sample)
+    except UnicodeDecodeError:
+        return None
+
+
+def _wide(text: str) -> list[str]:
+    """The full-width characters of ``text`` (half-width katakana, which GB18030 lead bytes
+    make in Shift-JIS, left out), in runs of two or more: a lone one between Latin
+    letters is cp1252's ’ or Œ paired with the letter after it."""
+    runs = re.findall("[^\x00-\x7f\uff61-\uff9f]{2,}", text)
+    return [c for run in runs for c in run]
+
+
+def _japanese(sample: bytes) -> str | None:
+    """The Japanese codec (shift_jis, or cp932 for Windows' ㈱ and ①; euc_jp) whose
+    decoding of ``sample`` shows a legal form, kana, or (Shift-JIS) its frequent
+    characters: lead bytes 81–9F, kana and the first level of kanji, which GB18030 has
+    for its rare ones (大阪製鋼 reads 戝嶃惢峾)."""
+    for codec in ("shift_jis", "cp932", "euc_jp"):
+        text = _decoded(sample, codec)
+        if text is None:
+            continue
+        wide = _wide(text)
+        if any(form in text for form in _LEGAL_FORMS["Japanese"]):
+            return codec
+        kana = sum(1 for c in wide if _KANA.match(c))
+        if codec == "euc_jp":
+            # Big5's commonest characters (中 A4A4) are EUC-JP's kana rows: two or more
+            # among four, as a short Big5 name seldom has.
+            if kana >= 2 and len(wide) >= _JUDGED:
+                return codec
+            continue
+        frequent = sum(1 for c in wide if c.encode(codec)[0] <= 0x9F)
+        if len(wide) >= 2 and (kana >= 2 or frequent >= 0.8 * len(wide)):
+            return codec
+    return None
+
+
+def _korean(sample: bytes) -> bool:
+    """Whether ``sample`` decoded in cp949 shows a Korean legal form, or is Hangul of
+    KS X 1001 (the syllables Korean is written in; Shift-JIS decodes into cp949's added
+    ones) throughout, _KOREAN_LETTERS characters or more."""
+    text = _decoded(sample, "cp949")
+    if text is None:
+        return False
+    if any(form in text for form in _LEGAL_FORMS["Korean"]):
+        return True
+    wide = _wide(text)
+    hangul = sum(1 for c in wide if _HANGUL.match(c) and _encodes(c, "euc_kr"))
+    # Throughout: Chinese names read in cp949 make Hangul of the bytes below C9 and Hanja
+    # of the others, nine in ten Hangul in five short names (格力电器, 北京建工…).
+    return len(wide) >= _KOREAN_LETTERS and hangul == len(wide)
+
+
+def _encodes(char: str, codec: str) -> bool:
+    try:
+        char.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -45,8 +45,9 @@ def test_a_gbk_file_is_refused_with_its_line_then_imports_with_encoding(cli, wri
     refused = cli("import", "customers", str(path))
     assert refused.exit_code == 1
     assert refused.stderr == (
-        f"error: {path}, line 451: byte 0xbb is not UTF-8 text; this looks like GB18030/GBK: "
-        "re-run with --encoding gb18030\n")
+        f"error: {path}, line 451: byte 0xbb is not UTF-8 text; this looks like GB18030/GBK "
+        "(Chinese): re-run with --encoding gb18030 (shift_jis or euc_jp if it is Japanese, "
+        "cp949 if Korean)\n")
     result = cli("import", "customers", str(path), "--encoding", "gb18030")
     assert result.exit_code == 0
     assert result.stdout == ("customers: 451 rows read — 451 inserted, 0 updated, 0 unchanged, "

@@ -1304,7 +1304,8 @@ def test_a_gbk_file_is_refused_at_the_line_of_its_first_chinese_byte(engine, wri
         run(engine, write_csv, "customers", chinese_customers().encode("gbk"))
     assert str(raised.value) == (
         f"{tmp_path / 'customers.csv'}, line 451: byte 0xbb is not UTF-8 text; this looks "
-        "like GB18030/GBK: re-run with --encoding gb18030")
+        "like GB18030/GBK (Chinese): re-run with --encoding gb18030 (shift_jis or euc_jp if "
+        "it is Japanese, cp949 if Korean)")
     assert snapshot(engine) == before
 
 
@@ -1333,10 +1334,12 @@ FOUR_BYTE_CUSTOMERS = (CUSTOMER_HEADER.rstrip("\n") + ",name_local\n"
 
 
 @pytest.mark.parametrize(("named", "said"), [
-    (None, ", line 2: byte 0xd5 is not UTF-8 text; this looks like GB18030/GBK: re-run with "
-           "--encoding gb18030"),
+    (None, ", line 2: byte 0xd5 is not UTF-8 text; this looks like GB18030/GBK (Chinese): "
+           "re-run with --encoding gb18030 (shift_jis or euc_jp if it is Japanese, cp949 if "
+           "Korean)"),
     ("cp1252", " looks like GB18030/GBK text (Chinese), which --encoding cp1252 would store "
-               "as other characters; re-run with --encoding gb18030"),
+               "as other characters; re-run with --encoding gb18030 (shift_jis or euc_jp if "
+               "it is Japanese, cp949 if Korean)"),
     ("gbk", ", line 3: byte 0x99 is not gbk text, but gb18030 reads it (GBK and GB2312 with "
             "the characters they lack): re-run with --encoding gb18030")])
 def test_a_gb18030_file_with_a_four_byte_character_is_named_gb18030(
@@ -1454,8 +1457,68 @@ def test_a_gbk_file_named_as_western_european_is_refused_not_garbled(engine, wri
     assert str(raised.value) == (
         f"{tmp_path / 'customers.csv'} looks like GB18030/GBK text (Chinese), which "
         f"--encoding {named} would store as other characters; re-run with --encoding "
-        "gb18030")
+        "gb18030 (shift_jis or euc_jp if it is Japanese, cp949 if Korean)")
     assert snapshot(engine) == before
+
+
+LOCAL_HEADER = CUSTOMER_HEADER.rstrip("\n") + ",name_local\n"
+JAPANESE = " (gb18030 if it is Chinese, cp949 if Korean)"
+KOREAN = " (gb18030 if it is Chinese, shift_jis or euc_jp if Japanese)"
+ANY_OF_THEM = "gb18030 if it is Chinese, shift_jis or euc_jp if Japanese, cp949 if Korean"
+
+
+@pytest.mark.parametrize(("names", "codec", "byte", "looks", "advice"), [
+    # A legal form in the decoding: 삼성무역 was told gb18030, which stored 伙己公开.
+    (["삼성무역주식회사"], "cp949", "0xbb", "EUC-KR/cp949 (Korean)", "cp949" + KOREAN),
+    # Hangul throughout, eight syllables or more.
+    (["삼성전자", "현대자동차", "엘지화학"], "cp949", "0xbb", "EUC-KR/cp949 (Korean)",
+     "cp949" + KOREAN),
+    # Told "e.g. --encoding cp1252"; under gb18030 stored as 戝嶃惢峾姅幃夛幮.
+    (["大阪製鋼株式会社"], "shift_jis", "0x91", "Shift-JIS (Japanese)", "shift_jis" + JAPANESE),
+    # No legal form or kana: kanji Shift-JIS writes with lead bytes GB18030 has rare ones at.
+    (["三菱商事", "日立製作所"], "shift_jis", "0x8e", "Shift-JIS (Japanese)",
+     "shift_jis" + JAPANESE),
+    # ㈱ is Windows' Shift-JIS (cp932) only.
+    (["㈱大阪製鋼"], "cp932", "0x87", "Shift-JIS (Japanese)", "cp932" + JAPANESE),
+    # Told gb18030, then "reads as Big5": EUC-JP's kana rows are Big5's commonest.
+    (["大阪製鋼株式会社"], "euc_jp", "0xc2", "EUC-JP (Japanese)", "euc_jp" + JAPANESE),
+    (["トウキョウ商事株式会社"], "euc_jp", "0xa5", "EUC-JP (Japanese)", "euc_jp" + JAPANESE),
+    # Four Hangul syllables read as common Chinese too (伙己傈磊): any of the three.
+    (["삼성전자"], "cp949", "0xbb", "Chinese, Japanese or Korean text", ANY_OF_THEM)])
+def test_japanese_and_korean_files_are_named_so_and_import_in_their_encoding(
+        engine, write_csv, tmp_path, names, codec, byte, looks, advice):
+    before = snapshot(engine)
+    content = (LOCAL_HEADER + "".join(f"J{n},Company {n},JPY,1000,30,{name}\n"
+                                      for n, name in enumerate(names))).encode(codec)
+    path = tmp_path / "customers.csv"
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content)
+    assert str(raised.value) == (f"{path}, line 2: byte {byte} is not UTF-8 text; this looks "
+                                 f"like {looks}: re-run with --encoding {advice}")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding="cp1252")
+    text = looks if looks.endswith("text") else looks.replace(" (", " text (")
+    assert str(raised.value) == (f"{path} looks like {text}, which --encoding cp1252 would "
+                                 f"store as other characters; re-run with --encoding {advice}")
+    assert snapshot(engine) == before
+    assert run(engine, write_csv, "customers", content, encoding=codec).committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name_local).where(
+            CustomerRow.customer_id.like("J%")).order_by(CustomerRow.customer_id)
+        ).scalars().all() == names
+
+
+@pytest.mark.parametrize("named", ["gb18030", "gbk"])
+def test_japanese_kana_in_euc_jp_under_a_chinese_codec_are_not_called_big5(
+        engine, write_csv, tmp_path, named):
+    # Read as Big5's commonest characters, the file was told cp950, which stored 玄它平亦它.
+    content = (LOCAL_HEADER + "J1,Tokyo Trading,JPY,1000,30,トウキョウ商事株式会社\n"
+               ).encode("euc_jp")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'} looks like EUC-JP text (Japanese), which --encoding "
+        f"{named} would store as other characters; re-run with --encoding euc_jp{JAPANESE}")
 
 
 BIG5_NAMES = ["港灣貿易有限公司", "臺灣精密機械股份有限公司", "華聯超市（香港）有限公司"]
@@ -1552,15 +1615,16 @@ def test_common_chinese_names_under_a_one_byte_codec_are_refused(engine, write_c
                                                                  tmp_path, names, named):
     # Common characters' first bytes are frequent in Big5 too: no clear verdict, and a
     # one-byte codec's file was imported as ¸ñÁ¦µçÆ÷ (a clear verdict is for a Chinese
-    # codec named).
+    # codec named). Without a legal form (公司) such bytes could be Japanese or Korean too.
     before = snapshot(engine)
     content = (CUSTOMER_HEADER + "".join(f"G{n},{name},CNY,1000,30\n"
                                          for n, name in enumerate(names))).encode("gb18030")
     with pytest.raises(ImportFileError) as raised:
         run(engine, write_csv, "customers", content, encoding=named)
     assert str(raised.value) == (
-        f"{tmp_path / 'customers.csv'} looks like GB18030/GBK text (Chinese), which "
-        f"--encoding {named} would store as other characters; re-run with --encoding gb18030")
+        f"{tmp_path / 'customers.csv'} looks like Chinese, Japanese or Korean text, which "
+        f"--encoding {named} would store as other characters; re-run with --encoding gb18030 "
+        "if it is Chinese, shift_jis or euc_jp if Japanese, cp949 if Korean")
     assert snapshot(engine) == before
 
 
