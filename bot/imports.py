@@ -21,6 +21,10 @@ REVIEW_UNFINISHED = ("the file is imported, but the database did not answer whil
                      "orders` finishes that (the orders job does every 15 minutes).")
 REJECTED_FILE = ("nothing was imported: {rows} row(s) have problems. Fix them, or re-run "
                  "with --skip-invalid to import the good rows.")
+# --skip-invalid with no good row: cron read "(committed)" and exit 0 as success when an
+# ERP's new date format had every row rejected.
+ALL_REJECTED = ("nothing was imported: all {rows} row(s) have problems, and --skip-invalid "
+                "imports only the good rows. Fix them and import the file again.")
 
 
 def import_csv(services: Services, kind: str, file: Path, *, skip_invalid: bool = False,
@@ -46,6 +50,13 @@ def listed(config: AppConfig) -> Organisation:
         frozenset(config.departments),
         frozenset(user for d in config.departments.values() for user in d.members)
         | frozenset(user for _, users in config.roles.items() for user in users))
+
+
+def all_rejected(report: ImportReport, skip_invalid: bool) -> str | None:
+    """The line to end an import with when --skip-invalid left no good row to import."""
+    if skip_invalid and report.rows_read and report.rejected == report.rows_read:
+        return ALL_REJECTED.format(rows=f"{report.rejected:,}")
+    return None
 
 
 def review_orders(services: Services) -> dict[str, int]:

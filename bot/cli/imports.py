@@ -20,6 +20,7 @@ from bot.cli.common import (
 )
 from bot.imports import (
     REJECTED_FILE,
+    all_rejected,
     import_csv,
     orders_line,
     review_orders,
@@ -109,6 +110,8 @@ def _import_and_review(services: Services, kind: str, file: Path, skip_invalid: 
             out.print(orders_line(reviewed), markup=False, soft_wrap=True)
     if report.rejected and not skip_invalid:
         _fail(REJECTED_FILE.format(rows=report.rejected))
+    if (rejected := all_rejected(report, skip_invalid)) is not None:
+        _fail(rejected)
 
 
 # How often the import looks for a lock it waits on (PostgreSQL), and says who holds it.

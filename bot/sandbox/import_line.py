@@ -12,6 +12,7 @@ from typing import Any
 from bot.imports import (
     NOTHING_IMPORTED,
     REJECTED_FILE,
+    all_rejected,
     import_csv,
     orders_line,
     review_orders,
@@ -124,6 +125,8 @@ def imported(argument: str, services: Services, tr: Translator) -> list[tuple[st
     shown.append((summary_line(report), False))
     if report.rejected and not line.skip_invalid:
         shown.append((REJECTED_FILE.format(rows=report.rejected), True))
+    if (rejected := all_rejected(report, line.skip_invalid)) is not None:
+        shown.append((rejected, True))
     if report.committed and not report.dry_run:
         reviewed = review_orders(services)
         if any(reviewed.values()):

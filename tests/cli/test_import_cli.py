@@ -109,6 +109,33 @@ def test_every_problem_of_every_row_is_listed(cli, write_csv):
     ]
 
 
+def test_skip_invalid_with_every_row_rejected_exits_1_and_says_nothing_was_imported(
+        cli, write_csv):
+    # An ERP that changed its date format overnight: "(committed)" and exit 0, which cron
+    # read as success while nothing was imported.
+    assert cli("import", "customers", str(write_csv("c.csv", CUSTOMERS))).exit_code == 0
+    path = write_csv("payments.csv", "payment_id,customer_id,date,amount,currency\n"
+                                     "P1,C1,02/11/2026,10,USD\nP2,C1,03/11/2026,5,USD\n")
+    result = cli("import", "payments", str(path), "--skip-invalid", "--show-errors", "0")
+    assert result.exit_code == 1
+    assert result.stdout == ("payments: 2 rows read — 0 inserted, 0 updated, 0 unchanged, "
+                             "2 rejected (committed)\n")
+    assert result.stderr.splitlines() == [
+        "2 problem(s), not listed (--show-errors 0)",
+        "error: nothing was imported: all 2 row(s) have problems, and --skip-invalid imports "
+        "only the good rows. Fix them and import the file again."]
+    # Some rows imported: the summary counts the rejected, and the import succeeded.
+    path = write_csv("payments.csv", "payment_id,customer_id,date,amount,currency\n"
+                                     "P1,C1,2026-11-02,10,USD\nP2,C1,03/11/2026,5,USD\n")
+    result = cli("import", "payments", str(path), "--skip-invalid", "--show-errors", "0")
+    assert result.exit_code == 0
+    assert result.stdout == ("payments: 2 rows read — 1 inserted, 0 updated, 0 unchanged, "
+                             "1 rejected (committed)\n")
+    # A file with no data rows has nothing to reject: a warning, and exit 0.
+    empty = write_csv("empty.csv", "payment_id,customer_id,date,amount,currency\n")
+    assert cli("import", "payments", str(empty), "--skip-invalid").exit_code == 0
+
+
 def test_a_base_currency_rate_other_than_1_is_refused(cli, write_csv):
     path = write_csv("rates.csv", "date,currency,rate_to_base\n2026-11-01,USD,1.2\n"
                                   "2026-11-01,EUR,1.08\n")

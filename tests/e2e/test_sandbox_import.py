@@ -140,3 +140,18 @@ def test_an_import_is_dated_by_the_sandbox_clock(monkeypatch, still, tmp_path):
         "2026-12-19", "10:00:00", "cli", "import.payments", "payments.csv",
         '{"file":', '"payments.csv",', '"inserted":', '1,', '"rejected":', '0,', '"rows":',
         '1,', '"unchanged":', '0,', '"updated":', '0}']
+
+
+def test_skip_invalid_with_every_row_rejected_says_nothing_was_imported(monkeypatch, still,
+                                                                          tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "payments.csv").write_text(
+        "payment_id,customer_id,date,amount,currency\nP1,C0013,20/11/2026,10.00,USD\n")
+    answers = [lines for _, lines in sandbox(
+        monkeypatch, ":import payments payments.csv --skip-invalid")]
+    assert _said(answers[0]) == (
+        "payments.csv: line 2, column date: “20/11/2026” is not a date in YYYY-MM-DD form "
+        "(e.g. 2026-03-31); write 2026-11-20 payments: 1 row read — 0 inserted, 0 "
+        "updated, 0 unchanged, 1 rejected (committed) nothing was imported: all 1 row(s) "
+        "have problems, and --skip-invalid imports only the good rows. Fix them and import "
+        "the file again.")
