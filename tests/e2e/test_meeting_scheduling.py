@@ -293,7 +293,9 @@ def barred_world(demo_url: str, tmp_path: Any) -> Iterator[World]:
         "  credit_data:\n    roles: []\n",
         "  credit_data:\n    roles: [credit_manager, credit_analyst, finance_director, cfo,\n"
         "            collector, legal]\n"
-        "    share_channels: [C01SALES000, C03CREDIT00]\n"), encoding="utf-8")
+        # Finance and legal get the alerts, the report and legal cases: open to them.
+        "    share_channels: [C01SALES000, C03CREDIT00, C02FINANCE0, C04LEGAL000]\n"),
+        encoding="utf-8")
     users = {u: User(u, name) for u, name in ((SALES, "amy"), (CREDIT_MANAGER, "mei"))}
     with SlackEmulator(token=TOKEN, users=users) as emulator:
         settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,

@@ -89,7 +89,7 @@ def test_a_route_sends_credit_data_only_to_people_who_may_see_it(tmp_path: Path)
     line = line_of(text, "    - when:")
     closed = ("may not see credit data (access.credit_data), so cannot be sent alerts; add "
               "their role or department to access.credit_data, or name someone who may")
-    assert [p for p in problems(tmp_path, text) if "alerts." in p] == [
+    assert [p for p in problems(tmp_path, text) if ": alerts." in p] == [
         f"line {line}: alerts.routes.0.when.owner.1: U01SALESCHX is not listed under "
         "departments or roles; an owner a route names must be someone app.yaml lists",
         f"line {line + 1}: alerts.routes.0.people.0: U09STRANGER is not listed under "
