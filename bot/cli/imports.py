@@ -43,8 +43,9 @@ from storage.lock_waits import lock_waits, waits_are_seen
 @click.option("--show-errors", default=50, show_default=True, type=click.IntRange(min=0),
               help="How many problems to list (0: none, only their count).")
 @click.option("--encoding", metavar="NAME", default=None,
-              help="The file's text encoding, e.g. gb18030, cp950, cp1252 (default: UTF-8, "
-                   "with or without a BOM).")
+              help="The file's text encoding, e.g. gb18030 or cp950 (Chinese), shift_jis or "
+                   "euc_jp (Japanese), cp949 (Korean), cp1252 (default: UTF-8, with or "
+                   "without a BOM).")
 @friendly_errors
 def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
                 show_errors: int, encoding: str | None) -> None:
