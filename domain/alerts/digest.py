@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
 
 from domain.alerts.dedup import Announcement
 from domain.alerts.model import AlertState, AlertType
+from domain.model import Customer
 
 _TYPE_ORDER = {kind: i for i, kind in enumerate(AlertType)}
 
@@ -53,6 +54,13 @@ class DigestRenderer(Protocol):
         """The digest as messages, lines in the order given. ``destination`` is the
         channel or person (its language); ``digest_id`` goes into the buttons. The
         number of pages depends on the number of lines alone."""
+        ...
+
+    def left_out(self, destination: str, customers: Sequence[Customer],
+                 rates: Sequence[tuple[str, str]], day: date) -> Page:
+        """The admins' notice (to ``destination``, in its language) that ``day``'s run
+        left ``customers`` out for want of ``rates`` (currency, base): their alerts wait
+        for the rates."""
         ...
 
     def page_of(self, index: int, count: int) -> int:

@@ -42,6 +42,10 @@ log = logging.getLogger("creditbot.alerts")
 NAMED_MISSING = 20
 
 DIGEST = "alerts.digest"
+# The admins' notice of customers a run left out for want of an exchange rate.
+LEFT_OUT = "alerts.left_out"
+# The department whose channel hears of them when app.yaml names no admin channel.
+CREDIT_DEPARTMENT = "credit"
 SNOOZE_DAYS = (1, 7)
 # The most large invoices one scan reports (the largest in the base currency): beyond
 # this the threshold is too low to mean anything. The job's record and log say the cap
@@ -146,7 +150,8 @@ class Alerts(OrganisationDay):
             collectors = {a.customer_id: (a.collector, a.status.value)
                           for a in uow.collections.open_assignments()}
         found = detect(entries, large, contracts, self.settings, as_of, collectors)
-        unknown = {e.customer.customer_id for e in entries if e.position is None}
+        spoilt = [e for e in entries if e.position is None]
+        unknown = {e.customer.customer_id for e in spoilt}
         if unknown:
             _left_out(entries)
         scanned = {"customers": len(entries), "conditions": len(found)}
@@ -166,14 +171,16 @@ class Alerts(OrganisationDay):
         # files): decide again from the states as they are now.
         for attempt in range(1, ANNOUNCE_TRIES + 1):
             try:
-                return self._announce(found, unknown, now, as_of, scanned, capped, lacking)
+                return self._announce(found, unknown, now, as_of, scanned, capped, lacking,
+                                      spoilt)
             except AlertChanged:
                 if attempt == ANNOUNCE_TRIES:
                     raise
         raise AssertionError("unreachable")  # the last try returns or raises
 
     def _announce(self, found: list[Alert], unknown: set[str], now: datetime, as_of: date,
-                  scanned: dict[str, int], capped: bool, lacking: int) -> dict[str, int]:
+                  scanned: dict[str, int], capped: bool, lacking: int,
+                  spoilt: Sequence[PortfolioEntry] = ()) -> dict[str, int]:
         with self.unit_of_work() as uow:
             uow.begin_write()
             states = uow.alerts.open_states()
@@ -247,6 +254,8 @@ class Alerts(OrganisationDay):
                       "missing_rate": lacking}
             if catch_up:
                 counts["told_anew"] = len(catch_up)
+            if spoilt:
+                self._tell_left_out(uow, spoilt, as_of)
             uow.audit.append(AuditEntry(now, SYSTEM, "alerts.scanned", as_of.isoformat(),
                                         dict(counts)))
             uow.commit()
@@ -343,6 +352,25 @@ class Alerts(OrganisationDay):
             if still != state.told:
                 kept[alert.condition] = still
         return kept, catch_up, left
+
+    def _tell_left_out(self, uow: UnitOfWork, spoilt: Sequence[PortfolioEntry],
+                       as_of: date) -> None:
+        """The admins hear of the customers left out for want of a rate, once a day per
+        set of rates: only the log said so, and a customer 90 days overdue was silent in
+        every digest for want of the rate of a 100-franc invoice."""
+        # The admins import rates; without an admin channel, the credit department,
+        # whose alerts these are, asks them to.
+        credit = self.directory.channels.get(CREDIT_DEPARTMENT)
+        to = self.admin_channel or (credit if credit and self._cleared(credit) else None)
+        if to is None:
+            return  # the log says it (``_left_out``)
+        rates = sorted({(e.missing_rate.currency, e.missing_rate.base) for e in spoilt
+                        if e.missing_rate is not None})
+        page = self.renderer.left_out(to, [e.customer for e in spoilt], rates, as_of)
+        uow.outbox.add(OutgoingMessage(
+            channel=to, kind=LEFT_OUT, text=page.text, blocks=page.blocks,
+            dedup_key=f"{LEFT_OUT}:{as_of.isoformat()}:"
+                      + ",".join(f"{c}-{b}" for c, b in rates)))
 
     def _post(self, uow: UnitOfWork, now: datetime, destination: str,
               lines: list[DigestLine]) -> tuple[int, int]:

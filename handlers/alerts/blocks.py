@@ -39,6 +39,7 @@ from domain.alerts.model import (
     Severity,
 )
 from domain.collections.model import AssignmentStatus
+from domain.model import Customer
 from domain.money import Money
 from domain.people import is_user_id
 from handlers.alerts.payloads import (
@@ -86,6 +87,7 @@ SHORT_NAME = 24
 DETAILED_NAME = 200
 ID = 40
 SHORT_ID = 16
+LEFT_OUT_NAMED = 20  # customers the admins' notice of a missing rate names
 
 # The first page's layouts, tried in turn until one fits the budget: (lines with
 # buttons, characters of their names). The first lines without buttons are compact.
@@ -139,6 +141,26 @@ class DigestBlocks:
 
     def page_of(self, index: int, count: int) -> int:
         return 0 if index < DETAILED else 1 + (index - DETAILED) // LINES_PER_PAGE
+
+    def left_out(self, destination: str, customers: Sequence[Customer],
+                 rates: Sequence[tuple[str, str]], day: date) -> Page:
+        tr = translator(self.locale_of(destination))
+        named = [tr._("{name} ({id})", name=erp_text(tr.name_of(c.name, c.name_local), NAME),
+                      id=erp_text(c.customer_id, 64))
+                 for c in sorted(customers, key=lambda c: c.customer_id)[:LEFT_OUT_NAMED]]
+        if len(customers) > LEFT_OUT_NAMED:
+            named.append(tr.ngettext("{n} more", "{n} more", len(customers) - LEFT_OUT_NAMED))
+        wanted = tr.listing(tr._("{currency} to {base}", currency=currency, base=base)
+                            for currency, base in rates) or "?"
+        text = tr.ngettext(
+            ":warning: The alerts of {day} left out {n} customer for want of an exchange "
+            "rate ({rates}): {customers}. Its overdue and limit alerts wait until the rate "
+            "is imported (`creditbot import rates FILE.csv`).",
+            ":warning: The alerts of {day} left out {n} customers for want of an exchange "
+            "rate ({rates}): {customers}. Their overdue and limit alerts wait until the "
+            "rates are imported (`creditbot import rates FILE.csv`).",
+            len(customers), day=day, rates=wanted, customers=tr.listing(named))
+        return Page(clip(text, 3000), [section(text)])
 
     def render_page(self, destination: str, digest_id: int, lines: Sequence[DigestLine],
                     at: datetime, number: int) -> Page:

@@ -29,6 +29,7 @@ from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
 from domain.alerts.use_cases import Alerts
+from handlers.i18n import translator
 from storage.models import AlertStateRow, CustomerRow, OutboxRow
 from tests.e2e.alerts_world import (
     ADMINS,
@@ -351,12 +352,21 @@ def test_a_missing_exchange_rate_neither_resolves_nor_reannounces_an_alert(alert
     bolt = states(alerts.engine)
     assert bolt["overdue:C-BOLT"].resolved_at is None
     assert bolt["utilisation:C-BOLT"].resolved_at is None
+    # The admins hear of it once that day (only the log said so): Bolt's alerts wait.
+    assert alerts.run().counts["missing_rate"] == 1
+    alerts.deliver()
+    day = translator("en-US").date(alerts.clock.at.astimezone(ZoneInfo("Asia/Shanghai")).date())
+    assert [sections(c.args) for c in alerts.posts()[before:]] == [[
+        f":warning: The alerts of {day} left out 1 customer for want of an exchange rate "
+        "(GBP to USD): Bolt &amp; Nut GmbH (C-BOLT). Its overdue and limit "
+        "alerts wait until the rate is imported (`creditbot import rates FILE.csv`)."]]
+    assert alerts.posts()[before].args["channel"] == ADMINS
     # The rate is imported; Bolt is as it was: nothing to announce.
     add_rate(alerts.engine, "GBP", "1.25", DAY)
     alerts.clock.advance(days=1)
     assert alerts.run().counts["announced"] == 0
     alerts.deliver()
-    assert len(alerts.posts()) == before
+    assert len(alerts.posts()) == before + 1
 
 
 def test_a_contract_ending_is_announced_to_credit_and_again_in_its_last_week(alerts):

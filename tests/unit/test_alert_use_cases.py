@@ -3,6 +3,7 @@ and what an answer from a digest changes."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -50,6 +51,9 @@ class Pages:
 
     def render_page(self, destination, digest_id, lines, at, number):
         return self.render(destination, digest_id, lines, at)[number]
+
+    def left_out(self, destination, customers, rates, day):
+        return Page(f"left out on {day}: {[c.customer_id for c in customers]} {rates}", [])
 
 
 class Clock:
@@ -336,14 +340,29 @@ def test_customers_left_out_for_want_of_a_rate_are_named_with_the_rate(caplog):
     """The job's summary said "missing_rate 1": nobody could tell which customer, or
     which rate to import."""
     gbp = Money(Decimal(500), "GBP")
-    alerts, _, _ = world(invoice("C1", 10, "100"),
-                         Invoice("C2-gbp", "C2", date(2026, 9, 1), date(2026, 10, 1), gbp, gbp))
+    alerts, uow, _ = world(invoice("C1", 10, "100"),
+                           Invoice("C2-gbp", "C2", date(2026, 9, 1), date(2026, 10, 1), gbp,
+                                   gbp))
     with caplog.at_level(logging.WARNING, logger="creditbot.alerts"):
         counts = alerts.scan()
     assert counts["missing_rate"] == 1
     assert [r.getMessage() for r in caplog.records if r.name == "creditbot.alerts"] == [
         "alerts: 1 customer(s) left out of the scan for want of an exchange rate (GBP to "
         "USD): C2; import the rates (creditbot import rates FILE.csv)"]
+    # The admins hear of it too (only the log said so), once a day.
+    notice = ("C0ADMIN000", "left out on 2026-11-30: ['C2'] [('GBP', 'USD')]", None, None)
+    assert [t for t in texts(uow) if t[0] == "C0ADMIN000"] == [notice]
+    alerts.scan()
+    assert [t for t in texts(uow) if t[0] == "C0ADMIN000"] == [notice]
+    # With no admin channel, the credit department's channel; with neither, only the log.
+    for channels, told in (({"credit": "C0CREDIT00"}, ["C0CREDIT00"]), ({}, [])):
+        bare, work, _ = world(Invoice("C2-gbp", "C2", date(2026, 9, 1), date(2026, 10, 1),
+                                      gbp, gbp))
+        bare = dataclasses.replace(bare, admin_channel=None, directory=Directory(
+            {**bare.directory.channels, **channels}, {}, {}),
+            access=CreditDataAccess(share_channels=frozenset(channels.values())))
+        bare.scan()
+        assert [m.channel for m in work.outbox.messages if m.kind == "alerts.left_out"] == told
 
 
 def test_an_owner_or_department_from_the_erp_hears_only_if_open_to_credit_data(caplog):
