@@ -149,7 +149,7 @@ class DigestBlocks:
                       id=erp_text(c.customer_id, 64))
                  for c in sorted(customers, key=lambda c: c.customer_id)[:LEFT_OUT_NAMED]]
         if len(customers) > LEFT_OUT_NAMED:
-            named.append(tr.ngettext("{n} more", "{n} more", len(customers) - LEFT_OUT_NAMED))
+            named.append(tr._("and {n} more", n=len(customers) - LEFT_OUT_NAMED))
         wanted = tr.listing(tr._("{currency} to {base}", currency=currency, base=base)
                             for currency, base in rates) or "?"
         text = tr.ngettext(
