@@ -349,7 +349,8 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
         controls = render_message(self.console, reply.blocks, reply.text, self._name)
         # An answer only its reader sees and without buttons (a refusal, a confirmation)
         # leaves the message above it on screen in Slack: its buttons still press.
-        if controls or not reply.ephemeral:
+        state.held_over = not (controls or not reply.ephemeral)
+        if not state.held_over:
             state.buttons, state.choices = [], []
             keep_controls(controls, reply, state.buttons, state.choices, state.user.user_id)
         state.answered = True

@@ -57,6 +57,10 @@ class ChatState:
     # The bot answered the line just typed: the messages shown after it number their
     # buttons on from the answer's instead of taking their numbers.
     answered: bool = False
+    # That answer had no buttons of its own, and left an older message's pressable: a
+    # message shown after it with buttons numbers them from 1 (numbered on from the
+    # older one's, "1" pressed a digest's Acknowledge under a new approval card).
+    held_over: bool = False
 
 
 _T = TypeVar("_T")

@@ -28,8 +28,9 @@ class SlackChanges(SandboxBase):
         """Prints the messages the bot posted or edited in channels and direct messages
         since the last look, channel by channel; their buttons become the ones numbers
         press, numbered on across the messages."""
-        shown: list[Pressable] = list(state.buttons) if state.answered else []
-        chosen: list[Pressable] = list(state.choices) if state.answered else []
+        own = state.answered and not state.held_over  # the answer's controls
+        shown: list[Pressable] = list(state.buttons) if own else []
+        chosen: list[Pressable] = list(state.choices) if own else []
         # First what was shown to this person alone (a form's confirmation).
         calls = emulator.calls_to("chat.postEphemeral")
         for call in calls[state.ephemeral_seen:]:
@@ -96,9 +97,9 @@ class SlackChanges(SandboxBase):
         # pressable, and one with only buttons the earlier menus: as in Slack, an older
         # message's controls stay where they were (they were numbered from 1 and a, as
         # the new ones are, so only one kind is replaced at a time).
-        if state.answered or shown:
+        if own or shown:
             state.buttons = shown
-        if state.answered or chosen:
+        if own or chosen:
             state.choices = chosen
 
     @staticmethod

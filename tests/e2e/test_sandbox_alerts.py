@@ -366,3 +366,17 @@ def test_housekeeping_after_the_clock_moved_abandons_no_run_of_its_own(monkeypat
                       ":clock +2d", ":run housekeeping")
     ran = [lines for typed, lines in answers if typed == ":run housekeeping"]
     assert ran == [["Ran housekeeping: 0 processed requests, 0 job runs, 0 abandoned runs."]] * 3
+
+
+def test_a_card_shown_after_an_answer_without_buttons_is_numbered_from_1(monkeypatch, still):
+    # "Request #1 filed" has no button: the digests' stayed pressable, the approval card
+    # that came after it was numbered on from them (177 Approve), and "1" pressed a
+    # digest's Acknowledge, silently.
+    answers = dict(sandbox(monkeypatch, ":run alerts", ":as U01SALESAMY",
+                           "/credit request acme packaging +50k more", ":as U02CREDITMG",
+                           "1"))
+    filed = answers["/credit request acme packaging +50k more"]
+    assert [line for line in filed if "Approve" in line] == [
+        " 1  Approve    2  Reject    3  Ask for info"]
+    assert answers["1"][:2] == ["… pressed “Approve”",
+                                "creditbot (opened a form, only you can see it)"]
