@@ -103,6 +103,17 @@ def _notes(loaded: AppConfig) -> list[str]:
         notes.append(f"approvals.working_time.holidays has no day after today (the last is "
                      f"{max(days).isoformat()}): deadlines and reminders count every working "
                      "day from now on; add the coming year's holidays")
+    # Written out, the list is taken as it is: a warehouse's channel added to it (the way
+    # a refusal to share says a channel is opened) showed its people every figure.
+    opened = loaded.access.credit_data.share_channels
+    for key, department in loaded.departments.items():
+        barred = [user for user in department.members if not loaded.may_see_credit_data(user)]
+        if opened is not None and department.channel in opened and barred:
+            notes.append(f"access.credit_data.share_channels opens {department.channel}, the "
+                         f"channel of departments.{key}, whose members {', '.join(barred)} "
+                         "may not see credit data: the cards shared there, and the alerts, "
+                         "agendas and cases posted there, show them the figures; take it "
+                         "out of the list unless that is meant")
     legal = loaded.collections.legal_department
     if legal not in loaded.departments:
         notes.append(f"collections.legal_department is not given, and there is no "

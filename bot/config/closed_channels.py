@@ -19,14 +19,19 @@ from domain.alerts.routing import DEFAULT_ROUTES, OWN_DEPARTMENT
 # Why a channel may be closed, as every such problem says it.
 NOT_OPEN = ("is not open to credit data (some of its members may not see it, or "
             "access.credit_data.share_channels leaves it out)")
-_OPEN_IT = ("or open the channel: add its members' department or roles to "
-            "access.credit_data")
+# How to open a department's channel: with share_channels written, that list is the
+# one that leaves it out (its members' clearance then counts for nothing here).
+_CLEAR_THEM = ("or let all its members see credit data (their department or roles in "
+               "access.credit_data)")
+_LIST_IT = ("or add its channel to access.credit_data.share_channels, if all its members "
+            "may see the figures")
 
 Problems = list[tuple[tuple[str | int, ...], str]]
 
 
 def closed_channel_problems(data: Mapping[str, Any], departments: Collection[str],
-                            open_to_credit_data: Callable[[str], bool] | None) -> Problems:
+                            open_to_credit_data: Callable[[str], bool] | None,
+                            share_channels_written: bool = False) -> Problems:
     """What app.yaml (``data``, as written) would post to a department channel closed to
     credit data, as (key path, message); nothing when who is cleared is not known. What
     app.yaml names is said where it names it; what goes to a department by default is
@@ -37,6 +42,7 @@ def closed_channel_problems(data: Mapping[str, Any], departments: Collection[str
     def closed(key: object) -> bool:
         return isinstance(key, str) and key in departments and not open_to_credit_data(key)
 
+    opening = _LIST_IT if share_channels_written else _CLEAR_THEM
     alerts, reports, collections = (_section(data, name)
                                     for name in ("alerts", "reports", "collections"))
     problems: Problems = []
@@ -53,7 +59,7 @@ def closed_channel_problems(data: Mapping[str, Any], departments: Collection[str
             if closed(key):
                 problems.append((("alerts", "routes", index, "channels", position),
                                  _said(key, _USES["alerts"], "route them to a department "
-                                       "whose channel is")))
+                                       "whose channel is", opening)))
     for section, field, default, use in (
             (reports, "post_to", "finance", "report"),
             (collections, "legal_department", "legal", "legal")):
@@ -63,12 +69,13 @@ def closed_channel_problems(data: Mapping[str, Any], departments: Collection[str
                 by_default.setdefault(default, []).append(_USES[use])
         elif closed(written):
             problems.append(((_NAMES[use], field), _said(
-                written, _USES[use], f"name a department whose channel is in "
-                f"{_NAMES[use]}.{field}")))
+                written, _USES[use], f"name in {_NAMES[use]}.{field} a department whose "
+                "channel is", opening)))
     for key, uses in by_default.items():
         problems.append((("departments", key, "channel"), _said(
             key, " and ".join(dict.fromkeys(uses)), "say where they go instead "
-            "(alerts.routes, reports.post_to, collections.legal_department)", default=True)))
+            "(alerts.routes, reports.post_to, collections.legal_department)", opening,
+            default=True)))
     return problems
 
 
@@ -78,10 +85,10 @@ _USES = {"alerts": "alerts", "report": "the weekly collections report",
 _NAMES = {"report": "reports", "legal": "collections"}
 
 
-def _said(key: str, what: str, elsewhere: str, default: bool = False) -> str:
+def _said(key: str, what: str, elsewhere: str, opening: str, default: bool = False) -> str:
     when = "by default " if default else ""
     return (f"the {shown(key)} channel {NOT_OPEN}, yet {when}{what} would be posted there "
-            f"with the customers' figures; {elsewhere}, {_OPEN_IT}")
+            f"with the customers' figures; {elsewhere}, {opening}")
 
 
 def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -296,7 +296,8 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
         data.get("approvals"), _mapping(data.get("roles")), list(channels),
         **clearance)] + [
         Problem(loc, message) for loc, message in closed_channel_problems(
-            data, channels, clearance.get("open_to_credit_data"))] + [
+            data, channels, clearance.get("open_to_credit_data"), isinstance(
+                rule.get("share_channels"), list))] + [
         Problem(loc, message) for loc, message in collection_problems(
             data.get("collections"), channels, role_names, _listed_users(data),
             **_clearance(data))] + [

@@ -378,7 +378,8 @@ class AppConfig(Section):
                 r.model_dump() for r in routes]},
              "reports": self.reports.model_dump(exclude_unset=True),
              "collections": self.collections.model_dump(exclude_unset=True)},
-            self.departments, self.open_to_credit_data)]
+            self.departments, self.open_to_credit_data,
+            self.access.credit_data.share_channels is not None)]
         problems += [Problem(loc, message) for loc, message in collection_problems(
             self.collections.model_dump(exclude_unset=True), self.departments, self.roles.names(),
             self.known_users(), cleared=self.may_see_credit_data, holders=self.roles.root,

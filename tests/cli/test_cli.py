@@ -119,7 +119,15 @@ def test_config_check_notes_default_policies_naming_roles_nobody_holds(cli, tmp_
     ("  # holidays: [2027-01-01, 2027-02-17]\n", "people:\n  U01SALESAMX: {locale: zh-CN}\n"
      "  U01SALESAMY: {locale: zh-CN}\n",
      "people: U01SALESAMX is listed under no department or role; check the id (copied "
-     "from their Slack profile)")])
+     "from their Slack profile)"),
+    # The warehouse's channel added where a refusal to share says channels are opened:
+    # its people saw every card shared there, and config check said OK.
+    ("    departments: []\n", "    departments: [sales, credit, finance, legal]\n"
+     "    share_channels: [C01SALES000, C03CREDIT00, C02FINANCE0, C04LEGAL000, C05LOGISTIC]\n",
+     "access.credit_data.share_channels opens C05LOGISTIC, the channel of "
+     "departments.logistics, whose members U06LOGIST01 may not see credit data: the cards "
+     "shared there, and the alerts, agendas and cases posted there, show them the figures; "
+     "take it out of the list unless that is meant")])
 def test_config_check_notes_what_is_valid_and_most_likely_not_meant(cli, tmp_path, written,
                                                                     instead, note):
     shipped = (ROOT / "app.yaml").read_text()

@@ -57,8 +57,8 @@ def test_config_check_refuses_a_legal_owner_barred_from_credit_data(tmp_path: Pa
         "or access.credit_data.share_channels leaves it out), yet by default alerts and "
         "accounts escalated to legal, with their invoices would be posted there with the "
         "customers' figures; say where they go instead (alerts.routes, reports.post_to, "
-        "collections.legal_department), or open the channel: add its members' department "
-        "or roles to access.credit_data",
+        "collections.legal_department), or let all its members see credit data (their "
+        "department or roles in access.credit_data)",
         f"line {line_of(text, 'members: [U05LEGAL001]')}: departments.legal.members.0: "
         "U05LEGAL001 may not see credit data (access.credit_data), so cannot be given "
         "accounts to collect; add their role or department to access.credit_data, or name "

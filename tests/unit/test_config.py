@@ -75,8 +75,8 @@ def test_approval_cards_may_reach_only_people_and_channels_cleared_for_credit_da
         "it, or access.credit_data.share_channels leaves it out), yet by default alerts and "
         "the weekly collections report would be posted there with the customers' figures; "
         "say where they go instead (alerts.routes, reports.post_to, collections.legal_"
-        "department), or open the channel: add its members' department or roles to "
-        "access.credit_data",
+        "department), or let all its members see credit data (their department or "
+        "roles in access.credit_data)",
         f"line {line_of(text, 'post_to: logistics')}: approvals.limit_increase.bands.0."
         "levels.0.post_to: the \"logistics\" channel is not open to credit data (some of "
         "its members may not see it, or access.credit_data.share_channels leaves it out), "
@@ -657,8 +657,8 @@ def test_posts_app_yaml_sends_to_a_channel_closed_to_credit_data_are_refused(tmp
         "collections:\n", "collections:\n  legal_department: logistics\n", 1)
     closed = ("the \"logistics\" channel is not open to credit data (some of its members may "
               "not see it, or access.credit_data.share_channels leaves it out), yet {what} "
-              "would be posted there with the customers' figures; {elsewhere}, or open the "
-              "channel: add its members' department or roles to access.credit_data")
+              "would be posted there with the customers' figures; {elsewhere}, or let all its "
+              "members see credit data (their department or roles in access.credit_data)")
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'members: [U06LOGIST01]')}: departments.logistics.members.0: "
         "U06LOGIST01 may not see credit data (access.credit_data), so cannot be given "
@@ -670,14 +670,31 @@ def test_posts_app_yaml_sends_to_a_channel_closed_to_credit_data_are_refused(tmp
                                                  "is"),
         f"line {line_of(text, 'post_to: logistics')}: reports.post_to: "
         + closed.format(what="the weekly collections report",
-                        elsewhere="name a department whose channel is in reports.post_to"),
+                        elsewhere="name in reports.post_to a department whose channel is"),
         f"line {line_of(text, 'legal_department: logistics')}: collections.legal_department: "
         + closed.format(what="accounts escalated to legal, with their invoices",
-                        elsewhere="name a department whose channel is in "
-                                  "collections.legal_department")]
+                        elsewhere="name in collections.legal_department a department "
+                                  "whose channel is")]
     # The same destinations in channels open to credit data are fine.
     fine = text.replace("[finance, logistics]", "[finance]").replace(
         "post_to: logistics", "post_to: finance").replace(
         "legal_department: logistics", "legal_department: legal")
     (tmp_path / "app.yaml").write_text(fine, encoding="utf-8")
     assert load_config(tmp_path / "app.yaml").reports.post_to == "finance"
+
+
+def test_a_channel_share_channels_leaves_out_is_opened_there(tmp_path):
+    # With share_channels written, its members' clearance opens nothing: the advice to
+    # clear them led nowhere.
+    text = GOOD.replace("  credit_data:\n    roles: []\n    departments: []\n",
+                        "  credit_data:\n    roles: []\n    departments: []\n"
+                        "    share_channels: [C01SALES000, C03CREDIT00, C02FINANCE0, "
+                        "C04LEGAL000]\n").replace(
+        "reports:\n", "reports:\n  post_to: logistics\n", 1)
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'post_to: logistics')}: reports.post_to: the \"logistics\" "
+        "channel is not open to credit data (some of its members may not see it, or "
+        "access.credit_data.share_channels leaves it out), yet the weekly collections "
+        "report would be posted there with the customers' figures; name in reports.post_to "
+        "a department whose channel is, or add its channel to "
+        "access.credit_data.share_channels, if all its members may see the figures"]
