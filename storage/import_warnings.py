@@ -87,8 +87,7 @@ def kind_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
 def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | None,
                   today: date, organisation: Organisation | None) -> list[str]:
     if kind.name == "rates":
-        return [*rate_jumps(conn, stage, base), *rates_far_from_worth(conn, stage, base),
-                *rates_dated_ahead(conn, stage, today),
+        return [*rate_jumps(conn, stage, base), *rates_dated_ahead(conn, stage, today),
                 *other_base_rates(conn, stage, base)]
     if kind.name == "payments":
         return [*overpayments(conn, stage), *ahead_of_invoices(conn, stage),
@@ -160,64 +159,6 @@ def rate_jumps(conn: Connection, stage: Table, base: str | None) -> list[str]:
         warnings.append(f"the {code} rate {_plain(rate)} is {size} ({_plain(previous)}): "
                         f"rates are {per}")
     return warnings
-
-
-# What one unit of each major, stable currency is roughly worth in US dollars: enough to
-# see a rate written the wrong way round (7.1 for CNY, 150 for JPY against USD) on a first
-# import, when no previous rate is there to compare. Currencies that move fast (ARS, TRY,
-# NGN, EGP…) are left out: a rough value of theirs goes stale within a year or two.
-ROUGH_USD_WORTH = {code: Decimal(worth) for code, worth in {
-    "USD": "1", "EUR": "1.1", "GBP": "1.3", "CHF": "1.15", "JPY": "0.0067", "CNY": "0.14",
-    "HKD": "0.128", "TWD": "0.031", "KRW": "0.00072", "SGD": "0.75", "INR": "0.012",
-    "AUD": "0.65", "NZD": "0.6", "CAD": "0.73", "SEK": "0.095", "NOK": "0.093",
-    "DKK": "0.147", "PLN": "0.25", "CZK": "0.044", "ILS": "0.27", "SAR": "0.267",
-    "AED": "0.272", "QAR": "0.275", "KWD": "3.25", "BHD": "2.65", "MYR": "0.22",
-    "THB": "0.029", "PHP": "0.018", "IDR": "0.000063", "VND": "0.00004", "MXN": "0.055",
-    "ZAR": "0.055"}.items()}
-# Real rates stay within this factor of those rough values for years; a rate written the
-# wrong way round is the square of the currency's worth off (7.1 for 0.14: 51×).
-ROUGH_WORTH_FACTOR = 20
-
-
-def rates_far_from_worth(conn: Connection, stage: Table, base: str | None) -> list[str]:
-    """A warning per currency whose rates in the file are more than ROUGH_WORTH_FACTOR
-    times (or less than 1/ROUGH_WORTH_FACTOR of) what one unit of it is roughly worth in
-    ``base`` (ROUGH_USD_WORTH), naming the first such row: on every import, the first
-    too, when no previous rate shows the jump."""
-    if base is None or base not in ROUGH_USD_WORTH:
-        return []
-    far: dict[str, list[tuple[int, Decimal]]] = {}
-    for line, code, rate in conn.execute(
-            select(stage.c.line_no, stage.c.currency, stage.c.rate_to_base)
-            .where(stage.c.invalid == 0, stage.c.currency.in_(sorted(ROUGH_USD_WORTH)),
-                   stage.c.currency != base)
-            .order_by(stage.c.line_no)):
-        if not rate:
-            continue
-        worth = ROUGH_USD_WORTH[code] / ROUGH_USD_WORTH[base]
-        if 1 / Decimal(ROUGH_WORTH_FACTOR) <= Decimal(rate) / worth <= ROUGH_WORTH_FACTOR:
-            continue
-        far.setdefault(code, []).append((line, Decimal(rate)))
-    warnings = []
-    for code, rows in sorted(far.items()):
-        line, rate = rows[0]
-        worth = ROUGH_USD_WORTH[code] / ROUGH_USD_WORTH[base]
-        ratio = rate / worth
-        size = (f"{ratio:,.0f}× what 1 {code} is roughly worth" if ratio > 1
-                else f"1/{1 / ratio:,.0f} of what 1 {code} is roughly worth")
-        more = f", and {len(rows) - 1:,} more {code} rate{'s' if len(rows) > 2 else ''}" \
-            if len(rows) > 1 else ""
-        warnings.append(
-            f"the {code} rate {_plain(rate)} (line {line}{more}) says 1 {code} = "
-            f"{_plain(rate)} {base}, {size} ({_significant(worth)} {base}): rates are "
-            f"{base} per 1 {code}; if the file means 1 {base} = {_plain(rate)} {code}, the "
-            f"rate is {_significant(1 / rate)}")
-    return warnings
-
-
-def _significant(value: Decimal, digits: int = 4) -> str:
-    """``value`` to ``digits`` significant digits, without an exponent (0.006667)."""
-    return _plain(round(value, max(0, digits - 1 - value.adjusted())))
 
 
 def other_base_rates(conn: Connection, stage: Table, base: str | None) -> list[str]:

@@ -11,6 +11,7 @@ from domain.currencies import MINOR_UNITS, minor_units
 from domain.imports import fields as f
 from domain.lookup import normalize_name
 from domain.model import FINANCIAL_FIELDS, InvoiceStatus, OrderStatus
+from domain.rough_rates import far_from_worth
 from domain.text import looks_blank
 
 
@@ -198,10 +199,16 @@ def _contract_rule(values: dict[str, Any], context: ImportContext) -> list[tuple
 def _rate_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
     base = context.base_currency
     rate = values.get("rate_to_base")
-    if base is not None and values.get("currency") == base and rate is not None and rate != 1:
+    currency = values.get("currency")
+    if base is None or currency is None or rate is None:
+        return []
+    if currency == base and rate != 1:
         return [("rate_to_base", f"{base} is the base currency; its rate is always 1, not "
                                  f"{rate}: leave {base} out of the rates file")]
-    return []
+    # Refused, not warned: a rate 52× off went live with the warning beside it, and every
+    # conversion (pooled limits, alerts, the report) with it.
+    far = far_from_worth(currency, base, rate)
+    return [("rate_to_base", far)] if far is not None else []
 
 
 _SIGNED_FINANCIALS = tuple(Field(name, f.amount) for name in FINANCIAL_FIELDS)

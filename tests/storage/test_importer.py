@@ -1155,59 +1155,52 @@ def without_rate(currency: str, stopped: str = "") -> str:
             f"currency) needs one{stopped}; import it, e.g. `creditbot import rates rates.csv`")
 
 
-def test_a_rate_written_the_wrong_way_round_is_warned_about(engine, write_csv):
+def test_a_rate_that_jumps_from_the_last_is_warned_about(engine, write_csv):
+    # TRY moves too fast for a rough worth (domain.rough_rates): the last rate is the only
+    # measure; JPY at a fifth of its last is still within its rough worth.
     assert run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
-               "2026-10-01,CNY,0.1389\n2026-10-01,JPY,0.0066\n2026-10-01,EUR,1.08\n",
+               "2026-10-01,TRY,0.03\n2026-10-01,JPY,0.0066\n2026-10-01,EUR,1.08\n",
                base_currency="USD").warnings == []
     report = run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
-                 "2026-11-01,CNY,7.1\n2026-11-01,JPY,0.00131\n2026-11-01,EUR,1.10\n",
+                 "2026-11-01,TRY,0.2\n2026-11-01,JPY,0.00131\n2026-11-01,EUR,1.10\n",
                  base_currency="USD")
     assert report.committed and report.warnings == [
-        "the CNY rate 7.1 is 51× the last one (0.1389): rates are USD per 1 CNY",
         "the JPY rate 0.00131 is 1/5 of the last one (0.0066): rates are USD per 1 JPY",
-        "the CNY rate 7.1 (line 2) says 1 CNY = 7.1 USD, 51× what 1 CNY is roughly worth "
-        "(0.14 USD): rates are USD per 1 CNY; if the file means 1 USD = 7.1 CNY, the rate is "
-        "0.1408"]
-    # The next day's rates compare with the ones just imported, as wrong: no jump, but
-    # still far from what 1 CNY is worth (they were not said again).
+        "the TRY rate 0.2 is 7× the last one (0.03): rates are USD per 1 TRY"]
+    # The next day's rates compare with the ones just imported: nothing to say.
     assert run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
-               "2026-11-02,CNY,7.2\n2026-11-02,EUR,1.11\n",
-               base_currency="USD").warnings == [
-        "the CNY rate 7.2 (line 2) says 1 CNY = 7.2 USD, 51× what 1 CNY is roughly worth "
-        "(0.14 USD): rates are USD per 1 CNY; if the file means 1 USD = 7.2 CNY, the rate is "
-        "0.1389"]
+               "2026-11-02,TRY,0.21\n2026-11-02,EUR,1.11\n",
+               base_currency="USD").warnings == []
 
 
-def test_a_first_rates_import_written_the_wrong_way_round_is_warned_about(engine, write_csv):
+def test_a_rate_far_from_what_its_currency_is_worth_is_a_bad_row(engine, write_csv):
     # Nothing to compare with on a fresh database: "3 inserted (committed)", and every
-    # conversion off 50× to 22,000×.
+    # conversion off 50× to 22,000×; then, with the warning beside it, a group's pooled
+    # limit of $57,630,400.00 and 38 alerts more.
     rates = ("date,currency,rate_to_base\n2026-11-01,CNY,7.1\n2026-11-01,EUR,0.92\n"
              "2026-11-01,JPY,150\n")
     report = run(engine, write_csv, "rates", rates, base_currency="USD")
-    far = [
-        "the CNY rate 7.1 (line 2) says 1 CNY = 7.1 USD, 51× what 1 CNY is roughly worth "
-        "(0.14 USD): rates are USD per 1 CNY; if the file means 1 USD = 7.1 CNY, the rate is "
-        "0.1408",
-        "the JPY rate 150 (line 4) says 1 JPY = 150 USD, 22,388× what 1 JPY is roughly worth "
-        "(0.0067 USD): rates are USD per 1 JPY; if the file means 1 USD = 150 JPY, the rate "
-        "is 0.006667"]
-    assert report.committed and report.inserted == 3 and report.warnings == far
-    # Said again on the next import of such rates, though they no longer jump from the last.
-    again = run(engine, write_csv, "rates", rates.replace("2026-11-01", "2026-11-02"),
-                base_currency="USD")
-    assert again.committed and again.warnings == far
-
-
-def test_a_rate_far_below_its_worth_against_another_base_is_warned_about(engine, write_csv):
-    # Against EUR, USD is worth about 0.91: 1.1 is right, 0.01 is not. Each currency is
-    # named once, with its first such row.
+    assert [str(e) for e in report.errors] == [
+        "line 2, column rate_to_base: 7.1 says 1 CNY = 7.1 USD, 51× what 1 CNY is roughly "
+        "worth (0.14 USD): write what 1 CNY is worth in USD; if the file means 1 USD = 7.1 "
+        "CNY, write 0.1408",
+        "line 4, column rate_to_base: 150 says 1 JPY = 150 USD, 22,388× what 1 JPY is "
+        "roughly worth (0.0067 USD): write what 1 JPY is worth in USD; if the file means "
+        "1 USD = 150 JPY, write 0.006667"]
+    assert not report.committed and count(engine, "exchange_rates") == 0
+    # Against EUR, USD is worth about 0.91: 1.1 is right, 0.01 is not; ARS, which moves
+    # too fast for a rough worth, is taken as written.
     report = run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
-                 "2026-11-01,USD,0.91\n2026-11-01,KRW,1450\n2026-11-02,KRW,1460\n"
-                 "2026-11-01,ARS,1000\n", base_currency="EUR")
-    assert report.committed and report.warnings == [
-        "the KRW rate 1450 (line 3, and 1 more KRW rate) says 1 KRW = 1450 EUR, 2,215,278× "
-        "what 1 KRW is roughly worth (0.0006545 EUR): rates are EUR per 1 KRW; if the file "
-        "means 1 EUR = 1450 KRW, the rate is 0.0006897"]
+                 "2026-11-01,USD,0.91\n2026-11-01,KRW,1450\n2026-11-01,ARS,1000\n",
+                 base_currency="EUR")
+    assert [str(e) for e in report.errors] == [
+        "line 3, column rate_to_base: 1450 says 1 KRW = 1450 EUR, 2,215,278× what 1 KRW is "
+        "roughly worth (0.0006545 EUR): write what 1 KRW is worth in EUR; if the file means "
+        "1 EUR = 1450 KRW, write 0.0006897"]
+    skipped = run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
+                  "2026-11-01,USD,0.91\n2026-11-01,KRW,1450\n2026-11-01,ARS,1000\n",
+                  base_currency="EUR", skip_invalid=True)
+    assert skipped.inserted == 2
 
 
 def test_rates_against_another_base_are_not_read_and_an_import_against_the_new_one_says_so(
