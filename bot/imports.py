@@ -25,14 +25,26 @@ REJECTED_FILE = ("nothing was imported: {rows} row(s) have problems. Fix them, o
 # ERP's new date format had every row rejected.
 ALL_REJECTED = ("nothing was imported: all {rows} row(s) have problems, and --skip-invalid "
                 "imports only the good rows. Fix them and import the file again.")
+OPEN_ITEMS_ONLY = ("--open-items is for invoices files: it closes the open invoices the file "
+                   "leaves out; nothing was imported.")
+FORCE_WITHOUT_OPEN_ITEMS = ("--force-close goes with --open-items: it closes the open invoices "
+                            "the file leaves out even when they are most of them; nothing was "
+                            "imported.")
 
 
 def import_csv(services: Services, kind: str, file: Path, *, skip_invalid: bool = False,
                dry_run: bool = False, encoding: str | None = None,
                progress: Callable[[int, int], None] | None = None,
-               started: Callable[[int], None] | None = None) -> ImportReport:
+               started: Callable[[int], None] | None = None, open_items: bool = False,
+               force_close: bool = False) -> ImportReport:
     """``started`` is told the file's size before the first row; ``progress`` (rows,
-    bytes read) as it streams."""
+    bytes read) as it streams. ``open_items``: the invoices file is the ERP's whole list
+    of open invoices (storage.import_open_items)."""
+    # Said before the file is opened: a mistyped line is no problem of the file's.
+    if open_items and kind != "invoices":
+        raise DomainError(OPEN_ITEMS_ONLY)
+    if force_close and not open_items:
+        raise DomainError(FORCE_WITHOUT_OPEN_ITEMS)
     with CsvFile(file, encoding=encoding) as source:
         if started is not None:
             started(source.size)
@@ -41,7 +53,8 @@ def import_csv(services: Services, kind: str, file: Path, *, skip_invalid: bool 
                                organisation=listed(config), clock=services.clock,
                                zone=config.organisation.zone)
         return importer.run(KINDS[kind], source, skip_invalid=skip_invalid, dry_run=dry_run,
-                            progress=progress)
+                            progress=progress, open_items=open_items,
+                            force_close=force_close)
 
 
 def listed(config: AppConfig) -> Organisation:
@@ -100,6 +113,9 @@ def summary_line(report: ImportReport) -> str:
     warned = len(report.warnings)
     warnings = f", {warned} warning{'s' if warned > 1 else ''}" if warned else ""
     rows = "1 row" if report.rows_read == 1 else f"{report.rows_read:,} rows"
+    # Said even when none: the person asked for the closing, and 0 is its answer.
+    closed = (f", {report.closed:,} closed: not in the open-items file"
+              if report.open_items and report.merged else "")
     return (f"{report.kind}: {rows} read — {report.inserted:,} inserted, "
             f"{report.updated:,} updated, {report.unchanged:,} unchanged, "
-            f"{report.rejected:,} rejected ({outcome}{warnings})")
+            f"{report.rejected:,} rejected{closed} ({outcome}{warnings})")

@@ -659,3 +659,13 @@ def overlapping_contracts(conn: Connection, stage: Table) -> list[str]:
 
 def _plain(value: Any) -> str:
     return format(Decimal(value).normalize(), "f")
+
+
+def open_invoices(invoices: Table) -> list[Any]:
+    """What makes an invoice open: counted in exposure, a credit note too (open below 0)."""
+    return [invoices.c.status.in_(_OPEN_STATUSES), invoices.c.open_amount != 0]
+
+
+def unlisted_invoices(stage: Table, invoices: Table) -> Any:
+    """The invoices no staged row names (a bad row's too: it named its invoice)."""
+    return ~exists().where(stage.c.invoice_id == invoices.c.invoice_id)

@@ -61,6 +61,7 @@ from storage.credit_requests import overtake_changes
 from storage.csv_source import CsvFile
 from storage.host_processes import ended_here, this_host
 from storage.import_checks import StageChecks
+from storage.import_open_items import close_left_out
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
 from storage.import_warnings import Organisation, kind_warnings, missing_rates, money_text
 from storage.leases import Lease, LeaseState, give_back, holder_of, take_from, try_acquire
@@ -114,6 +115,10 @@ class ImportReport:
     error_cap: int = 1000
     # Things a person should know although nothing is wrong with any row.
     warnings: list[str] = field(default_factory=list)
+    # An invoices file imported as the ERP's whole list of open invoices: the open
+    # invoices it left out, closed as paid.
+    open_items: bool = False
+    closed: int = 0
 
     def note(self, errors: Sequence[RowError]) -> None:
         """Counts a row's problems; keeps them while fewer than ``error_cap`` are kept."""
@@ -123,8 +128,12 @@ class ImportReport:
             self.errors.extend(errors[:room])
 
     def as_details(self) -> dict[str, Any]:
-        return {"file": self.file, "rows": self.rows_read, "inserted": self.inserted,
-                "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected}
+        details = {"file": self.file, "rows": self.rows_read, "inserted": self.inserted,
+                   "updated": self.updated, "unchanged": self.unchanged,
+                   "rejected": self.rejected}
+        if self.open_items:
+            details |= {"open_items": True, "closed": self.closed}
+        return details
 
 
 class CsvImporter:
@@ -158,13 +167,21 @@ class CsvImporter:
         dry_run: bool = False,
         actor: str = "cli",
         progress: Progress | None = None,
+        open_items: bool = False,
+        force_close: bool = False,
     ) -> ImportReport:
+        """``open_items``: the file (of invoices) is the ERP's whole list of open invoices,
+        and every open invoice it leaves out is closed as paid; refused when that is most
+        of them, unless ``force_close``."""
+        if open_items and kind.name != "invoices":
+            raise ValueError(f"open items are invoices, not {kind.name}")
         # Before the first row: a second import would otherwise do all its work and then
         # fail on SQLite's lock, or interleave its writes with the first on PostgreSQL.
         lease = self._claim(kind)
         try:
             return self._run(lease, kind, source, skip_invalid=skip_invalid, dry_run=dry_run,
-                             actor=actor, progress=progress)
+                             actor=actor, progress=progress, open_items=open_items,
+                             force_close=force_close)
         finally:
             self._give_back(lease)
 
@@ -218,14 +235,15 @@ class CsvImporter:
                          "start; try again")
 
     def _run(self, lease: Lease, kind: ImportKind, source: CsvFile, *, skip_invalid: bool,
-             dry_run: bool, actor: str, progress: Progress | None) -> ImportReport:
+             dry_run: bool, actor: str, progress: Progress | None, open_items: bool,
+             force_close: bool) -> ImportReport:
         parser = RowParser(kind, source.header, ImportContext(self._base))
         # A line swallowed into a quoted value may have been cut short too (a row of
         # this file that is is refused by the parser): looked for down to the required
         # columns.
         source.shortest_row = min(source.shortest_row, len(kind.required))
         report = ImportReport(kind.name, str(source.path), dry_run=dry_run,
-                              error_cap=self._error_cap)
+                              error_cap=self._error_cap, open_items=open_items)
         target = TABLES[kind.name]
         with self._engine.connect() as conn:
             stage = staging_table(target, parser.columns)
@@ -267,6 +285,11 @@ class CsvImporter:
                         # locked"). The lock is held for the merge only, as before.
                         if not lease.renew(connection=conn):
                             raise _lost(lease)
+                        # Before the bad rows go: a row with a bad value still lists its
+                        # invoice, which is not to be closed.
+                        if open_items:
+                            report.closed = close_left_out(conn, stage, report.file,
+                                                           force=force_close).closed
                         if report.rejected:
                             conn.execute(checks.delete_bad())
                             currencies = None  # counted before some rows were dropped

@@ -46,9 +46,16 @@ from storage.lock_waits import lock_waits, waits_are_seen
               help="The file's text encoding, e.g. gb18030 or cp950 (Chinese), shift_jis or "
                    "euc_jp (Japanese), cp949 (Korean), cp1252 (default: UTF-8, with or "
                    "without a BOM).")
+@click.option("--open-items", is_flag=True,
+              help="Invoices only: the file is the ERP's whole list of open invoices; every "
+                   "open invoice it leaves out is closed as paid.")
+@click.option("--force-close", is_flag=True,
+              help="With --open-items: close them even when they are most of the open "
+                   "invoices (refused otherwise, as a file cut short).")
 @friendly_errors
 def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
-                show_errors: int, encoding: str | None) -> None:
+                show_errors: int, encoding: str | None, open_items: bool,
+                force_close: bool) -> None:
     """Upsert an ERP CSV export of KIND from FILE (all or nothing unless --skip-invalid)."""
     services = _services()
     started = services.now()
@@ -58,7 +65,7 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
     try:
         with sigterm_as_interrupt():
             _import_and_review(services, kind, file, skip_invalid, dry_run, show_errors,
-                               encoding)
+                               encoding, open_items=open_items, force_close=force_close)
     except DatabaseError as problem:
         said = database_problem(problem)
         if said != unavailable_reason(problem):  # a refusal with its fix, not an outage
@@ -91,10 +98,12 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
 
 
 def _import_and_review(services: Services, kind: str, file: Path, skip_invalid: bool,
-                       dry_run: bool, show_errors: int, encoding: str | None) -> None:
+                       dry_run: bool, show_errors: int, encoding: str | None, *,
+                       open_items: bool = False, force_close: bool = False) -> None:
     try:
         report = run_import(services, kind, file, skip_invalid=skip_invalid,
-                            dry_run=dry_run, encoding=encoding)
+                            dry_run=dry_run, encoding=encoding, open_items=open_items,
+                            force_close=force_close)
     except HeaderError as header:  # the file's, as every other problem of it is said
         _fail(f"{file}: {header}")
     for problem in report.errors[:show_errors]:
@@ -139,7 +148,8 @@ def _say_lock_waits(services: Services, done: threading.Event) -> None:
 
 
 def run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool = False,
-               dry_run: bool = False, encoding: str | None = None) -> ImportReport:
+               dry_run: bool = False, encoding: str | None = None, open_items: bool = False,
+               force_close: bool = False) -> ImportReport:
     """The import with a progress bar on a terminal (and, on PostgreSQL, a word on whose
     lock keeps it waiting)."""
     done = threading.Event()
@@ -148,13 +158,15 @@ def run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool 
                          name="creditbot-lock-waits").start()
     try:
         return _run_import(services, kind, file, skip_invalid=skip_invalid,
-                           dry_run=dry_run, encoding=encoding)
+                           dry_run=dry_run, encoding=encoding, open_items=open_items,
+                           force_close=force_close)
     finally:
         done.set()
 
 
 def _run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool,
-                dry_run: bool, encoding: str | None) -> ImportReport:
+                dry_run: bool, encoding: str | None, open_items: bool,
+                force_close: bool) -> ImportReport:
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     with Progress(
@@ -166,4 +178,5 @@ def _run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool
         return import_csv(
             services, kind, file, skip_invalid=skip_invalid, dry_run=dry_run,
             encoding=encoding, started=lambda size: bar.update(task, total=size),
-            progress=lambda _rows, done: bar.update(task, completed=done))
+            progress=lambda _rows, done: bar.update(task, completed=done),
+            open_items=open_items, force_close=force_close)

@@ -26,7 +26,7 @@ from handlers.i18n import N_, Translator
 
 USAGE = N_("Write :import KIND FILE, KIND one of {kinds}: e.g. :import invoices "
            "invoices.csv.")
-_FLAGS = ("--dry-run", "--skip-invalid")
+_FLAGS = ("--dry-run", "--skip-invalid", "--open-items", "--force-close")
 # An import's bad rows listed at most (creditbot import's --show-errors default is 50).
 ERRORS_SHOWN = 20
 
@@ -39,6 +39,8 @@ class ImportLine:
     skip_invalid: bool = False
     encoding: str | None = None
     show_errors: int = ERRORS_SHOWN
+    open_items: bool = False
+    force_close: bool = False
 
 
 class BadImportLine(Exception):
@@ -96,7 +98,8 @@ def read_import_line(argument: str) -> ImportLine:
         raise BadImportLine(N_("Name the file to import, e.g. :import {kind} {kind}.csv."),
                             kind=kind)
     return ImportLine(kind, Path(file).expanduser(), "--dry-run" in flags,
-                      "--skip-invalid" in flags, encoding, show_errors)
+                      "--skip-invalid" in flags, encoding, show_errors,
+                      "--open-items" in flags, "--force-close" in flags)
 
 
 def imported(argument: str, services: Services, tr: Translator) -> list[tuple[str, bool]]:
@@ -109,7 +112,8 @@ def imported(argument: str, services: Services, tr: Translator) -> list[tuple[st
         return [(tr._(bad.template, **bad.params), True)]
     try:
         report = import_csv(services, line.kind, line.path, skip_invalid=line.skip_invalid,
-                            dry_run=line.dry_run, encoding=line.encoding)
+                            dry_run=line.dry_run, encoding=line.encoding,
+                            open_items=line.open_items, force_close=line.force_close)
     except DomainError as refused:
         said = str(refused)  # a file's refusal names it; a header's does not
         if not said.startswith(str(line.path)):

@@ -62,6 +62,36 @@ def test_an_import_moves_the_card_within_the_session(monkeypatch, still, tmp_pat
         "(committed, 1 warning)")
 
 
+def test_open_items_are_an_option_of_import_as_in_the_cli(monkeypatch, still, tmp_path):
+    """`:import invoices FILE --open-items` passes the mode (and --force-close) on: a file of
+    one new invoice taken for the whole list of open invoices is refused by the guard,
+    and closes them all when forced."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "i.csv").write_text(
+        "invoice_id,customer_id,issue_date,due_date,amount,currency,open_amount\n"
+        "X1,C0013,2026-11-01,2026-12-31,5000.00,USD,5000.00\n")
+    answers = [_said(lines) for _, lines in sandbox(
+        monkeypatch, ":import invoices i.csv --open-items --dry-run",
+        ":import orders i.csv --open-items",
+        ":import invoices i.csv --force-close",
+        ":import invoices i.csv --open-items --force-close")]
+    assert answers[:3] == [
+        "i.csv: as the ERP's whole list of open invoices, this file would close "
+        "487 of the 487 open invoices, more than half of them: a file cut short, or another "
+        "export than the open items? Nothing was imported. If the ERP did settle them, "
+        "import it again with --force-close.",
+        "i.csv: --open-items is for invoices files: it closes the open invoices the "
+        "file leaves out; nothing was imported.",
+        "i.csv: --force-close goes with --open-items: it closes the open invoices the "
+        "file leaves out even when they are most of them; nothing was imported."]
+    # Forced, it closes them all, and the held orders they kept held are released.
+    assert answers[3].startswith(
+        "invoices: 1 row read — 1 inserted, 0 updated, 0 unchanged, 0 rejected, 487 closed: "
+        "not in the open-items file (committed) orders: 0 open ERP order(s) of any customer "
+        "reviewed for the first time, 0 held; 22 held order(s) released creditbot sent a "
+        "direct message to ")
+
+
 def test_a_bad_import_line_says_what_was_wrong(monkeypatch, still, tmp_path):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.csv").write_text("payment,customer_id\nP1,C0013\n")

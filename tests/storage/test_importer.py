@@ -21,6 +21,7 @@ from domain.imports import KINDS, HeaderError
 from storage.csv_source import CsvFile, ImportFileError
 from storage.db import SQLITE_BEGIN, make_engine
 from storage.host_processes import this_host
+from storage.import_open_items import OpenItemsRefused
 from storage.importer import (
     IMPORT_LEASE,
     IMPORT_LEASE_TTL,
@@ -410,6 +411,108 @@ def test_an_order_export_without_a_status_keeps_the_known_ones(with_customers, w
     with engine.connect() as conn:
         assert dict(conn.execute(select(OrderRow.order_id, OrderRow.status)).all()) == {
             "O1": "shipped", "O2": "open", "O3": "open"}
+
+
+OPEN_ITEMS = """invoice_id,customer_id,issue_date,due_date,amount,currency,open_amount,status
+A1,C1,2026-09-01,2026-10-01,100,USD,100,open
+A2,C1,2026-09-02,2026-10-02,200,USD,150,open
+A3,C1,2026-09-03,2026-10-03,300,USD,300,disputed
+A4,C1,2026-09-04,2026-10-04,-40,USD,-40,open
+A5,C1,2026-09-05,2026-10-05,500,USD,0,paid
+B1,C2,2026-09-01,2026-10-01,70,EUR,70,open
+"""
+OPEN_ITEMS_HEADER = OPEN_ITEMS.splitlines()[0] + "\n"
+
+
+def _rows(content: str, *ids: str) -> str:
+    """``content``'s header and its rows of ``ids``."""
+    lines = content.splitlines()
+    return "\n".join([lines[0], *(line for line in lines[1:]
+                                   if line.split(",")[0] in ids)]) + "\n"
+
+
+def test_an_open_items_file_closes_every_open_invoice_it_leaves_out(with_customers,
+                                                                   write_csv):
+    """--open-items: the file is the ERP's whole list of open invoices. What it leaves out
+    is closed as paid in the import's own transaction, of any customer: a disputed invoice
+    (the ERP settled it) and a credit note (used) too; a paid one is left as it is."""
+    engine = with_customers
+    run(engine, write_csv, "invoices", OPEN_ITEMS)
+    listed = _rows(OPEN_ITEMS, "A1", "A2").replace("200,USD,150", "200,USD,120")
+    before = snapshot(engine)
+    dry = run(engine, write_csv, "invoices", listed, open_items=True, dry_run=True)
+    assert (dry.closed, dry.updated, dry.unchanged, dry.committed) == (3, 1, 1, False)
+    assert snapshot(engine) == before
+    report = run(engine, write_csv, "invoices", listed, open_items=True)
+    assert report.committed and report.open_items and report.warnings == []
+    assert (report.inserted, report.updated, report.unchanged, report.closed) == (0, 1, 1, 3)
+    assert _invoices(engine) == {
+        "A1": (Decimal("100"), Decimal("100"), "open"),
+        "A2": (Decimal("200"), Decimal("120"), "open"),
+        "A3": (Decimal("300"), Decimal("0"), "paid"),
+        "A4": (Decimal("-40"), Decimal("0"), "paid"),
+        "A5": (Decimal("500"), Decimal("0"), "paid"),
+        "B1": (Decimal("70"), Decimal("0"), "paid")}
+    with engine.connect() as conn:
+        entry = conn.execute(select(AuditRow.__table__).order_by(AuditRow.id.desc())).first()
+    assert entry.action == "import.invoices"
+    assert entry.details == {"file": str(report.file), "rows": 2, "inserted": 0,
+                             "updated": 1, "unchanged": 1, "rejected": 0,
+                             "open_items": True, "closed": 3}
+    again = run(engine, write_csv, "invoices", listed, open_items=True)
+    assert (again.closed, again.unchanged) == (0, 2)
+
+
+def test_an_open_items_file_keeps_open_what_its_skipped_bad_rows_name(with_customers,
+                                                                     write_csv, tmp_path):
+    engine = with_customers
+    run(engine, write_csv, "invoices", OPEN_ITEMS)
+    bad = _rows(OPEN_ITEMS, "A1", "A2", "A3", "A4", "B1").replace("A2,C1,2026-09-02",
+                                                                  "A2,C1,2026-02-30")
+    report = run(engine, write_csv, "invoices", bad, open_items=True, skip_invalid=True)
+    assert (report.rejected, report.closed) == (1, 0)
+    assert _invoices(engine)["A2"] == (Decimal("200"), Decimal("150"), "open")
+    # A bad row whose invoice cannot be told: whichever it is would be closed.
+    before = snapshot(engine)
+    with pytest.raises(OpenItemsRefused) as refused:
+        run(engine, write_csv, "invoices", bad.replace("A2,C1", ",C1"), open_items=True,
+            skip_invalid=True)
+    assert str(refused.value) == (
+        f"{tmp_path / 'invoices.csv'}: line 3 has no invoice_id creditbot can read, so what "
+        "an open-items file leaves out cannot be told (that invoice would be closed); "
+        "nothing was imported. Fix the row, then import the file again.")
+    assert snapshot(engine) == before
+
+
+def test_an_open_items_file_that_would_close_most_open_invoices_is_refused_unless_forced(
+        with_customers, write_csv, tmp_path):
+    """A file cut short, or the wrong export, would have closed the whole ledger."""
+    engine = with_customers
+    run(engine, write_csv, "invoices", OPEN_ITEMS_HEADER + "".join(
+        f"N{n},C1,2026-09-01,2026-10-01,10,USD,10,open\n" for n in range(22)))
+    before = snapshot(engine)
+    # Half of them is an ordinary day's payments (dry run: nothing changes).
+    half = run(engine, write_csv, "invoices", OPEN_ITEMS_HEADER + "".join(
+        f"N{n},C1,2026-09-01,2026-10-01,10,USD,10,open\n" for n in range(11)),
+        open_items=True, dry_run=True)
+    assert half.closed == 11
+    cut_short = OPEN_ITEMS_HEADER + "N0,C1,2026-09-01,2026-10-01,10,USD,10,open\n"
+    for dry_run in (True, False):
+        with pytest.raises(OpenItemsRefused) as refused:
+            run(engine, write_csv, "invoices", cut_short, open_items=True, dry_run=dry_run)
+        assert str(refused.value) == (
+            f"{tmp_path / 'invoices.csv'}: as the ERP's whole list of open invoices, this "
+            "file would close 21 of the 22 open invoices, more than half of them: a file cut "
+            "short, or another export than the open items? Nothing was imported. If the ERP "
+            "did settle them, import it again with --force-close.")
+    assert snapshot(engine) == before
+    forced = run(engine, write_csv, "invoices", cut_short, open_items=True, force_close=True)
+    assert forced.committed and forced.closed == 21
+    # A handful is no sign of a wrong file, whatever its share.
+    run(engine, write_csv, "invoices", OPEN_ITEMS_HEADER + "".join(
+        f"N{n},C1,2026-09-01,2026-10-01,10,USD,10,open\n" for n in range(11)))
+    few = run(engine, write_csv, "invoices", cut_short, open_items=True)
+    assert few.closed == 10
 
 
 LOCAL_NAMES = """customer_id,name,name_local,currency,credit_limit,payment_terms_days

@@ -25,6 +25,8 @@ from bot.sandbox.import_line import BadImportLine, ImportLine, read_import_line
                                                     show_errors=0)),
     ("invoices --show-errors=5 inv.csv", ImportLine("invoices", Path("inv.csv"),
                                                     show_errors=5)),
+    ("invoices --open-items inv.csv --force-close",
+     ImportLine("invoices", Path("inv.csv"), open_items=True, force_close=True)),
     # An unbalanced quote is part of the name, which then is not found.
     ('orders "my file.csv', ImportLine("orders", Path('"my file.csv'))),
 ])
