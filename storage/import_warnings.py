@@ -1,8 +1,8 @@
 """What an import says about rows it takes but a person should look at: currencies
 without a rate, rates that jump or are dated ahead, payments beyond their invoices or
 ahead of them or in another currency, invoices whose sign flipped, customers whose ids
-differ only in case, contracts that overlap. Each is one SQL statement over the staging
-table, naming the first few rows."""
+differ only in case, contracts that overlap, open invoices an invoices file leaves out.
+Each is one SQL statement over the staging table, naming the first few rows."""
 
 from __future__ import annotations
 
@@ -669,3 +669,57 @@ def open_invoices(invoices: Table) -> list[Any]:
 def unlisted_invoices(stage: Table, invoices: Table) -> Any:
     """The invoices no staged row names (a bad row's too: it named its invoice)."""
     return ~exists().where(stage.c.invoice_id == invoices.c.invoice_id)
+
+
+# A file of at least this many rows, and of at least this share of the open invoices, is
+# looked at in the invoices table's order on SQLite (``_whose``).
+SCAN_FROM_ROWS = 10_000
+SCAN_FROM_SHARE = 0.25
+
+
+def left_out(conn: Connection, stage: Table, file_rows: int) -> list[str]:
+    """A warning for the open invoices of the file's customers that the file does not
+    list (``file_rows``: how many rows it has). The file speaks for those customers, so
+    one of theirs left out is more likely paid in the ERP than still owed; a customer the
+    file does not name is not looked at (a file of one customer's invoices is no news
+    about the others). One pass over the staged rows for their customers; their open
+    invoices, each looked up in the staging table's key index."""
+    invoices: Table = TABLES["invoices"]
+    customers = select(stage.c.customer_id).where(stage.c.customer_id.is_not(None)).distinct()
+    whose = _whose(conn, invoices, file_rows)
+    found = (select(invoices.c.invoice_id, invoices.c.customer_id, invoices.c.open_amount,
+                    invoices.c.currency)
+             .where(whose.in_(customers), *open_invoices(invoices),
+                    unlisted_invoices(stage, invoices)))
+    # Ordered by ``whose`` too: by the customer itself, SQLite read the index for the
+    # order, and the rows at random with it.
+    rows = conn.execute(found.order_by(whose, invoices.c.invoice_id)
+                        .limit(NAMED_IN_WARNING)).all()
+    if not rows:
+        return []
+    count = conn.execute(select(func.count()).select_from(found.subquery())).scalar_one()
+    named = _named([f"{invoice} of {customer}: {money_text(owed, code)} {code} open"
+                    for invoice, customer, owed, code in rows], count)
+    what = ("open invoice of the file's customers is" if count == 1
+            else "open invoices of the file's customers are")
+    return [f"{count:,} {what} not in the file ({named}): an invoice the file leaves out "
+            "keeps its balance, and counts in exposure, overdue, aging, alerts and "
+            "worklists until an import says it is paid. If the ERP settled them, export "
+            "paid invoices too (status paid, or open_amount 0); if the file is the ERP's "
+            "whole list of open invoices, import it with --open-items, which closes every "
+            "open invoice it leaves out"]
+
+
+def _whose(conn: Connection, invoices: Table, file_rows: int) -> Any:
+    """The invoices' customer as ``left_out`` compares and orders it. SQLite goes customer
+    by customer through the invoices' index, fetching each open invoice's row for its id
+    at random: 3 s of a million-invoice re-import, where reading the table in its order
+    took 1.5 s.
+    So a file that holds a good part of the open invoices is compared in the table's
+    order (``|| ''`` keeps SQLite off the index); a small one, through the index
+    (milliseconds, where the whole table took 0.15 s). PostgreSQL plans that itself."""
+    customer = invoices.c.customer_id
+    if conn.dialect.name != "sqlite" or file_rows < SCAN_FROM_ROWS:
+        return customer
+    open_now = conn.execute(select(func.count()).where(*open_invoices(invoices))).scalar_one()
+    return customer.concat("") if file_rows >= open_now * SCAN_FROM_SHARE else customer

@@ -63,7 +63,13 @@ from storage.host_processes import ended_here, this_host
 from storage.import_checks import StageChecks
 from storage.import_open_items import close_left_out
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
-from storage.import_warnings import Organisation, kind_warnings, missing_rates, money_text
+from storage.import_warnings import (
+    Organisation,
+    kind_warnings,
+    left_out,
+    missing_rates,
+    money_text,
+)
 from storage.leases import Lease, LeaseState, give_back, holder_of, take_from, try_acquire
 from storage.models import AuditRow
 from storage.repositories.rates import forget_cached_rates
@@ -286,10 +292,13 @@ class CsvImporter:
                         if not lease.renew(connection=conn):
                             raise _lost(lease)
                         # Before the bad rows go: a row with a bad value still lists its
-                        # invoice, which is not to be closed.
+                        # invoice, which is neither left out nor to be closed.
+                        unlisted: list[str] = []
                         if open_items:
                             report.closed = close_left_out(conn, stage, report.file,
                                                            force=force_close).closed
+                        elif kind.name == "invoices":
+                            unlisted = left_out(conn, stage, report.rows_read)
                         if report.rejected:
                             conn.execute(checks.delete_bad())
                             currencies = None  # counted before some rows were dropped
@@ -299,6 +308,7 @@ class CsvImporter:
                         report.warnings.extend(kind_warnings(
                             conn, stage, kind, self._base, now.astimezone(self._zone).date(),
                             self._organisation))
+                        report.warnings.extend(unlisted)
                         self._merge(conn, stage, target, kind, parser, report)
                         if kind.name == "rates":
                             self._priced_in_base(conn, stage, target)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.cli import main
 from storage.importer import IMPORT_LEASE, IMPORT_LEASE_TTL
 from storage.leases import holder_of, try_acquire
-from storage.models import CustomerRow
+from storage.models import CustomerRow, InvoiceRow
 from tests.conftest import ROOT
 
 CUSTOMERS = ("customer_id,name,currency,credit_limit,payment_terms_days\n"
@@ -161,6 +161,63 @@ def test_invoices_in_a_currency_without_a_rate_import_with_a_warning(cli, write_
         "answer only that the GBP rate is missing; import it, e.g. `creditbot import rates "
         "rates.csv`\n")
     assert "2 inserted" in result.stdout and "(committed, 1 warning)" in result.stdout
+
+
+OPEN_HEADER = "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+OPEN = (OPEN_HEADER + "I1,C1,2026-01-01,2026-02-01,10,USD\nI2,C1,2026-01-01,2026-02-01,20,USD\n"
+        "I3,C2,2026-01-01,2026-02-01,30,USD\n")
+
+
+def test_an_invoice_an_open_items_export_stopped_listing_is_warned_of_then_closed(
+        cli, write_csv, engine):
+    """An ERP's daily export of open items stops listing a paid invoice: it stayed open in
+    creditbot for good, without a word. Now the import says so, and --open-items closes
+    it; the guard refuses a file that would close most of them."""
+    assert cli("import", "customers", str(write_csv("c.csv", CUSTOMERS))).exit_code == 0
+    assert cli("import", "invoices", str(write_csv("all.csv", OPEN))).exit_code == 0
+    path = write_csv("open.csv", OPEN.replace("I1,C1,2026-01-01,2026-02-01,10,USD\n", ""))
+    warned = cli("import", "invoices", str(path))
+    assert warned.exit_code == 0
+    assert warned.stderr == (
+        f"{path}: warning: 1 open invoice of the file's customers is not in the file (I1 of "
+        "C1: 10.00 USD open): an invoice the file leaves out keeps its balance, and counts in "
+        "exposure, overdue, aging, alerts and worklists until an import says it is paid. If "
+        "the ERP settled them, export paid invoices too (status paid, or open_amount 0); if "
+        "the file is the ERP's whole list of open invoices, import it with --open-items, "
+        "which closes every open invoice it leaves out\n")
+    assert warned.stdout == ("invoices: 2 rows read — 0 inserted, 0 updated, 2 unchanged, "
+                             "0 rejected (committed, 1 warning)\n")
+    dry = cli("import", "invoices", str(path), "--open-items", "--dry-run")
+    assert (dry.exit_code, dry.stderr) == (0, "")
+    assert dry.stdout == ("invoices: 2 rows read — 0 inserted, 0 updated, 2 unchanged, "
+                          "0 rejected, 1 closed: not in the open-items file (dry run, "
+                          "nothing changed)\n")
+    closed = cli("import", "invoices", str(path), "--open-items")
+    assert (closed.exit_code, closed.stderr) == (0, "")
+    assert closed.stdout == ("invoices: 2 rows read — 0 inserted, 0 updated, 2 unchanged, "
+                             "0 rejected, 1 closed: not in the open-items file (committed)\n")
+    with engine.connect() as conn:
+        assert conn.execute(select(InvoiceRow.open_amount, InvoiceRow.status).where(
+            InvoiceRow.invoice_id == "I1")).one() == (0, "paid")
+    assert cli("import", "invoices", str(path)).stderr == ""  # nothing left out now
+    twelve = cli("import", "invoices", str(write_csv("twelve.csv", OPEN_HEADER + "".join(
+        f"N{n},C2,2026-01-01,2026-02-01,1,USD\n" for n in range(12)))))
+    assert twelve.exit_code == 0
+    cut = write_csv("cut.csv", OPEN_HEADER + "N0,C2,2026-01-01,2026-02-01,1,USD\n")
+    refused = cli("import", "invoices", str(cut), "--open-items")
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        f"error: {cut}: as the ERP's whole list of open invoices, this file would close 13 "
+        "of the 14 open invoices, more than half of them: a file cut short, or another "
+        "export than the open items? Nothing was imported. If the ERP did settle them, "
+        "import it again with --force-close.\n")
+    forced = cli("import", "invoices", str(cut), "--open-items", "--force-close")
+    assert forced.stdout == ("invoices: 1 row read — 0 inserted, 0 updated, 1 unchanged, "
+                             "0 rejected, 13 closed: not in the open-items file (committed)\n")
+    wrong_kind = cli("import", "orders", str(cut), "--open-items")
+    assert (wrong_kind.exit_code, wrong_kind.stderr) == (
+        1, "error: --open-items is for invoices files: it closes the open invoices the file "
+           "leaves out; nothing was imported.\n")
 
 
 def test_an_import_while_another_runs_is_one_line_and_changes_nothing(cli, write_csv, engine):

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select, text
 
+import storage.import_warnings
 import storage.importer
 from domain.imports import KINDS, HeaderError
 from storage.csv_source import CsvFile, ImportFileError
@@ -422,6 +423,12 @@ A5,C1,2026-09-05,2026-10-05,500,USD,0,paid
 B1,C2,2026-09-01,2026-10-01,70,EUR,70,open
 """
 OPEN_ITEMS_HEADER = OPEN_ITEMS.splitlines()[0] + "\n"
+LEFT_OUT_ADVICE = (
+    "an invoice the file leaves out keeps its balance, and counts in exposure, overdue, "
+    "aging, alerts and worklists until an import says it is paid. If the ERP settled "
+    "them, export paid invoices too (status paid, or open_amount 0); if the file is the "
+    "ERP's whole list of open invoices, import it with --open-items, which closes every "
+    "open invoice it leaves out")
 
 
 def _rows(content: str, *ids: str) -> str:
@@ -429,6 +436,39 @@ def _rows(content: str, *ids: str) -> str:
     lines = content.splitlines()
     return "\n".join([lines[0], *(line for line in lines[1:]
                                    if line.split(",")[0] in ids)]) + "\n"
+
+
+@pytest.mark.parametrize("scan_from_rows", [10_000, 0])  # SQLite: through the index, or not
+def test_open_invoices_of_the_files_customers_it_leaves_out_are_named(with_customers,
+                                                                     write_csv, monkeypatch,
+                                                                     scan_from_rows):
+    """An ERP that exports only open items stops listing a paid invoice: upserted by id,
+    it stayed open in creditbot for good, counted everywhere, and nothing said so."""
+    monkeypatch.setattr(storage.import_warnings, "SCAN_FROM_ROWS", scan_from_rows)
+    engine = with_customers
+    run(engine, write_csv, "invoices", OPEN_ITEMS)
+    # A5 is listed (paid); A1-A4 of C1 are not. C2 is not in the file: not looked at.
+    report = run(engine, write_csv, "invoices", _rows(OPEN_ITEMS, "A5"))
+    assert report.committed and (report.updated, report.unchanged) == (0, 1)
+    assert report.warnings == [
+        "4 open invoices of the file's customers are not in the file (A1 of C1: 100.00 USD "
+        "open; A2 of C1: 150.00 USD open; A3 of C1: 300.00 USD open and 1 more): "
+        + LEFT_OUT_ADVICE]
+    # Only said: each keeps its balance, as before.
+    assert _invoices(engine)["A2"] == (Decimal("200"), Decimal("150"), "open")
+    one = run(engine, write_csv, "invoices", _rows(OPEN_ITEMS, "A1", "A2", "A3", "A5", "B1"))
+    assert one.warnings == [
+        "1 open invoice of the file's customers is not in the file (A4 of C1: -40.00 USD "
+        "open): " + LEFT_OUT_ADVICE]
+    assert run(engine, write_csv, "invoices", OPEN_ITEMS).warnings == []
+
+
+def test_a_bad_row_skipped_still_lists_its_invoice(with_customers, write_csv):
+    engine = with_customers
+    run(engine, write_csv, "invoices", OPEN_ITEMS)
+    report = run(engine, write_csv, "invoices", OPEN_ITEMS.replace(
+        "A4,C1,2026-09-04", "A4,C1,2026-02-30"), skip_invalid=True)
+    assert report.committed and report.rejected == 1 and report.warnings == []
 
 
 def test_an_open_items_file_closes_every_open_invoice_it_leaves_out(with_customers,
@@ -1114,7 +1154,8 @@ def test_an_invoice_turned_into_a_credit_note_or_back_is_named(with_customers, w
                  "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
                  "I1,C1,2026-01-01,2026-03-01,-1000.10,USD\n"
                  "CN1,C1,2026-11-20,2026-11-20,300.00,USD\n"
-                 "I9,C1,2026-11-20,2026-12-20,-5.00,USD\n")   # new: nothing to compare
+                 "I9,C1,2026-11-20,2026-12-20,-5.00,USD\n"   # new: nothing to compare
+                 "I2,C1,2026-09-01,2026-09-30,2000,EUR\n")   # as it was
     assert report.committed
     assert report.warnings == [
         "2 invoices change sign (line 2, I1 from 1000.10 to -1000.10 USD; line 3, CN1 from "
