@@ -308,8 +308,13 @@ class CsvImporter:
                         report.warnings.extend(kind_warnings(
                             conn, stage, kind, self._base, now.astimezone(self._zone).date(),
                             self._organisation))
-                        report.warnings.extend(unlisted)
                         self._merge(conn, stage, target, kind, parser, report)
+                        if report.unchanged:
+                            # Only a file that lists invoices again as they were reads as
+                            # a whole list: a delta export (new and changed rows) leaves
+                            # out every other invoice of its customers, and was warned
+                            # about them each day.
+                            report.warnings.extend(unlisted)
                         if kind.name == "rates":
                             self._priced_in_base(conn, stage, target)
                         if kind.name == "customers":

@@ -461,6 +461,14 @@ def test_open_invoices_of_the_files_customers_it_leaves_out_are_named(with_custo
         "1 open invoice of the file's customers is not in the file (A4 of C1: -40.00 USD "
         "open): " + LEFT_OUT_ADVICE]
     assert run(engine, write_csv, "invoices", OPEN_ITEMS).warnings == []
+    # A delta export (a new invoice, a changed one) lists nothing again as it was: it
+    # leaves out every other invoice of its customers, and is not warned about them.
+    delta = (_rows(OPEN_ITEMS, "A2").replace(",150", ",120")
+             + "A9,C1,2026-11-01,2026-12-01,50,USD,50,open\n")
+    assert OPEN_ITEMS.count(",150") == 1
+    report = run(engine, write_csv, "invoices", delta)
+    assert (report.inserted, report.updated, report.unchanged) == (1, 1, 0)
+    assert report.warnings == []
 
 
 def test_a_bad_row_skipped_still_lists_its_invoice(with_customers, write_csv):
