@@ -177,9 +177,18 @@ def _level(item: WorkItem, tr: Translator) -> str:
                 step=tr._(STEPS[item.level.step]))
 
 
+# Invoice ids a message names; the rest are counted. A dispute of 170 invoices (the form
+# takes 3,000 characters of ids) cut its post short, the owner's mention with it.
+INVOICES_NAMED = 20
+
+
 def invoices_text(ids: Sequence[str], tr: Translator) -> str:
-    """Invoice ids from the ERP, listed as the reader's language lists."""
-    return tr.listing(erp_text(i, INVOICE_LENGTH) for i in ids)
+    """Invoice ids from the ERP, listed as the reader's language lists, the first
+    INVOICES_NAMED of them and the rest counted."""
+    named = [erp_text(i, INVOICE_LENGTH) for i in ids[:INVOICES_NAMED]]
+    if len(ids) > INVOICES_NAMED:
+        named.append(tr._("and {n} more", n=len(ids) - INVOICES_NAMED))
+    return tr.listing(named)
 
 
 def _last(item: WorkItem, tr: Translator) -> str:

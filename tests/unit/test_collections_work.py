@@ -1587,3 +1587,25 @@ def test_a_resolved_dispute_nobody_owned_does_not_say_it_waits_for_an_owner() ->
         "Raised by <@U0MEI0001> on Nov 30, 2026.",
         ":white_check_mark: Resolved by <@U0MEI0001> on Nov 30, 2026: cartons found\n"
         "Reminders for these invoices resume."]
+
+
+def test_a_dispute_of_many_invoices_names_twenty_and_keeps_its_owner_and_last_words() -> None:
+    # 170 ids (the form takes 3,000 characters of them) and a long reason: the post was
+    # cut at 3,000 characters, the owner's mention and "Reminders … paused" with it.
+    from handlers.collections.blocks_notices import CollectionNotices
+    from tests.fakes import FakeOutbox
+
+    ids = tuple(f"INV-2026-{n:06d}" for n in range(170))
+    reason = "Goods damaged on delivery. " * 10  # quoted whole up to 300 characters
+    outbox = FakeOutbox()
+    CollectionNotices(lambda _: "en-US", UTC).dispute_opened(outbox, Dispute(
+        "C1", ids, reason.strip(), "logistics", "U01SALESAMY", MEI.user_id, NOW, id=1),
+        customer("C1"), "C0LOGISTIC1")
+    outbox.commit()
+    [posted] = outbox.messages
+    text = posted.blocks[0]["text"]["text"]
+    assert text == (
+        f":warning: *Customer C1* (C1) disputes {', '.join(ids[:20])}, and 150 more: "
+        f"{reason.strip()}\nOwner: <@U01SALESAMY>. Raised by <@{MEI.user_id}> on Nov 30, "
+        "2026. Reminders for these invoices are paused until the dispute is resolved.")
+    assert len(text) <= 3000
