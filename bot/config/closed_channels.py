@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.config.fields import shown
 from domain.alerts.routing import DEFAULT_ROUTES, OWN_DEPARTMENT
+from domain.people import is_channel_id
 
 # Why a channel may be closed, as every such problem says it.
 NOT_OPEN = ("is not open to credit data (some of its members may not see it, or "
@@ -29,22 +30,33 @@ _LIST_IT = ("or add its channel to access.credit_data.share_channels, if all its
 Problems = list[tuple[tuple[str | int, ...], str]]
 
 
-def closed_channel_problems(data: Mapping[str, Any], departments: Collection[str],
+def closed_channel_problems(data: Mapping[str, Any], channels: Mapping[str, str | None],
                             open_to_credit_data: Callable[[str], bool] | None,
-                            share_channels_written: bool = False) -> Problems:
-    """What app.yaml (``data``, as written) would post to a department channel closed to
-    credit data, as (key path, message); nothing when who is cleared is not known. What
-    app.yaml names is said where it names it; what goes to a department by default is
-    said once per department, at its channel."""
+                            share_channels: Collection[str] | None = None) -> Problems:
+    """What app.yaml (``data``, as written) would post to a channel closed to credit
+    data, as (key path, message); nothing when who is cleared is not known. ``channels``:
+    each department's channel; ``share_channels``: the list app.yaml writes, if it does.
+    What app.yaml names is said where it names it (a department's key, or a channel's
+    id); what goes to a department by default is said once per department, at its
+    channel."""
     if open_to_credit_data is None:
         return []
+    by_channel = {channel: key for key, channel in channels.items() if channel}
 
-    def closed(key: object) -> bool:
-        return isinstance(key, str) and key in departments and not open_to_credit_data(key)
+    def closed(name: object) -> bool:
+        """A department's key or a channel's id that is closed. A channel no department
+        has is closed only when share_channels is written and leaves it out: its
+        members are Slack's to know."""
+        if not isinstance(name, str):
+            return False
+        key = name if name in channels else by_channel.get(name)
+        if key is not None:
+            return not open_to_credit_data(key)
+        return share_channels is not None and is_channel_id(name) and name not in share_channels
 
-    opening = _LIST_IT if share_channels_written else _CLEAR_THEM
-    alerts, reports, collections = (_section(data, name)
-                                    for name in ("alerts", "reports", "collections"))
+    opening = _LIST_IT if share_channels is not None else _CLEAR_THEM
+    alerts, reports, collections, organisation = (
+        _section(data, name) for name in ("alerts", "reports", "collections", "organisation"))
     problems: Problems = []
     by_default: dict[str, list[str]] = {}
     routes = alerts.get("routes")
@@ -54,8 +66,8 @@ def closed_channel_problems(data: Mapping[str, Any], departments: Collection[str
                 if key != OWN_DEPARTMENT and closed(key):
                     by_default.setdefault(key, []).append(_USES["alerts"])
     for index, route in enumerate(routes if isinstance(routes, list) else []):
-        channels = route.get("channels") if isinstance(route, Mapping) else None
-        for position, key in enumerate(channels if isinstance(channels, list) else []):
+        named = route.get("channels") if isinstance(route, Mapping) else None
+        for position, key in enumerate(named if isinstance(named, list) else []):
             if closed(key):
                 problems.append((("alerts", "routes", index, "channels", position),
                                  _said(key, _USES["alerts"], "route them to a department "
@@ -71,6 +83,15 @@ def closed_channel_problems(data: Mapping[str, Any], departments: Collection[str
             problems.append(((_NAMES[use], field), _said(
                 written, _USES[use], f"name in {_NAMES[use]}.{field} a department whose "
                 "channel is", opening)))
+    # The approvals job's notes of accounts nobody owns in the ERP (a temporary limit's
+    # end, with the exposure above the limit) go to the credit department, else the admins.
+    admin = organisation.get("admin_channel")
+    if closed(CREDIT):
+        by_default.setdefault(CREDIT, []).append(_USES["unowned"])
+    if isinstance(admin, str) and closed(admin):
+        uses = [_USES["unrouted"]] + ([_USES["unowned"]] if CREDIT not in channels else [])
+        problems.append((("organisation", "admin_channel"), _said(
+            admin, " and ".join(uses), "name a channel that is", opening)))
     for key, uses in by_default.items():
         problems.append((("departments", key, "channel"), _said(
             key, " and ".join(dict.fromkeys(uses)), "say where they go instead "
@@ -79,15 +100,18 @@ def closed_channel_problems(data: Mapping[str, Any], departments: Collection[str
     return problems
 
 
-# What goes to a department's channel, and the section that says where.
+CREDIT = "credit"
+# What goes to a channel, and the section that says where.
 _USES = {"alerts": "alerts", "report": "the weekly collections report",
-         "legal": "accounts escalated to legal, with their invoices"}
+         "legal": "legal cases, with their invoices",
+         "unrouted": "the alerts no route sends anywhere",
+         "unowned": "the notes of accounts nobody owns in the ERP (a temporary limit's end)"}
 _NAMES = {"report": "reports", "legal": "collections"}
 
 
-def _said(key: str, what: str, elsewhere: str, opening: str, default: bool = False) -> str:
+def _said(name: str, what: str, elsewhere: str, opening: str, default: bool = False) -> str:
     when = "by default " if default else ""
-    return (f"the {shown(key)} channel {NOT_OPEN}, yet {when}{what} would be posted there "
+    return (f"the {shown(name)} channel {NOT_OPEN}, yet {when}{what} would be posted there "
             f"with the customers' figures; {elsewhere}, {opening}")
 
 

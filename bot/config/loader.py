@@ -296,8 +296,8 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
         data.get("approvals"), _mapping(data.get("roles")), list(channels),
         **clearance)] + [
         Problem(loc, message) for loc, message in closed_channel_problems(
-            data, channels, clearance.get("open_to_credit_data"), isinstance(
-                rule.get("share_channels"), list))] + [
+            data, channels, clearance.get("open_to_credit_data"),
+            _written_list(rule.get("share_channels")))] + [
         Problem(loc, message) for loc, message in collection_problems(
             data.get("collections"), channels, role_names, _listed_users(data),
             **_clearance(data))] + [
@@ -308,6 +308,11 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
         Problem(loc, message) for loc, message in base_amount_problems(
             _mapping(data.get("organisation")).get("base_currency"),
             _mapping(data.get("alerts")).get("large_invoice"), data.get("approvals"))]
+
+
+def _written_list(value: object) -> list[str] | None:
+    """The strings of a list app.yaml writes, None when it writes none."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else None
 
 
 def _clearance(data: dict[str, Any]) -> dict[str, Any]:

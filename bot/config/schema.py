@@ -377,9 +377,10 @@ class AppConfig(Section):
             {"alerts": {"routes": None if routes is None else [
                 r.model_dump() for r in routes]},
              "reports": self.reports.model_dump(exclude_unset=True),
-             "collections": self.collections.model_dump(exclude_unset=True)},
-            self.departments, self.open_to_credit_data,
-            self.access.credit_data.share_channels is not None)]
+             "collections": self.collections.model_dump(exclude_unset=True),
+             "organisation": {"admin_channel": self.organisation.admin_channel}},
+            self.department_channels(), self.open_to_credit_data,
+            self.access.credit_data.share_channels)]
         problems += [Problem(loc, message) for loc, message in collection_problems(
             self.collections.model_dump(exclude_unset=True), self.departments, self.roles.names(),
             self.known_users(), cleared=self.may_see_credit_data, holders=self.roles.root,

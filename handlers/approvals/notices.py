@@ -94,9 +94,24 @@ class ApprovalNotices:
     def _deciders(self, role: str, change: RequestChange) -> list[str]:
         # A stand-in named before app.yaml closed credit data to them got the cards, and
         # their buttons refused them; config check refuses a role's holders so closed.
+        # Said once a change, in ``queue`` (this runs several times for one).
         return [user for user in who_decides(role, self.holders, change.stand_ins,
                                              change.request.requested_by, change.decisions)
-                if self._may_tell(user, f"the cards of request {change.request.id}")]
+                if self.cleared(user)]
+
+    def _say_barred(self, change: RequestChange) -> None:
+        """Logs the deciders of the current level left without its card, once a change."""
+        level = change.request.current
+        roles = [level.role] + ([level.escalate_to] if level.escalate_to else [])
+        barred = sorted({user for role in roles
+                         for user in who_decides(role, self.holders, change.stand_ins,
+                                                 change.request.requested_by,
+                                                 change.decisions)
+                         if not self.cleared(user)})
+        if barred:
+            log.warning("the cards of request %s (level %s) not sent to %s: credit data is "
+                        "not open to them (app.yaml's access.credit_data)", change.request.id,
+                        change.request.level, ", ".join(barred))
 
     def _may_tell(self, destination: str, what: str) -> bool:
         """Whether ``destination`` may be sent credit data now: a channel (app.yaml's
@@ -111,6 +126,9 @@ class ApprovalNotices:
     def queue(self, outbox: Outbox, change: RequestChange) -> None:
         request = change.request
         happened = change.happened
+        if happened in (Happened.FILED, Happened.ADVANCED, Happened.ESCALATED,
+                        Happened.REMINDED, Happened.OVERDUE, Happened.STOOD_IN):
+            self._say_barred(change)
         decision = change.decision
         if decision is not None:
             self._edit_cards(outbox, change, decision.level)

@@ -55,7 +55,7 @@ def test_config_check_refuses_a_legal_owner_barred_from_credit_data(tmp_path: Pa
         f"line {line_of(text, 'channel: C04LEGAL000')}: departments.legal.channel: the "
         "\"legal\" channel is not open to credit data (some of its members may not see it, "
         "or access.credit_data.share_channels leaves it out), yet by default alerts and "
-        "accounts escalated to legal, with their invoices would be posted there with the "
+        "legal cases, with their invoices would be posted there with the "
         "customers' figures; say where they go instead (alerts.routes, reports.post_to, "
         "collections.legal_department), or let all its members see credit data (their "
         "department or roles in access.credit_data)",

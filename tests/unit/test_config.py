@@ -672,7 +672,7 @@ def test_posts_app_yaml_sends_to_a_channel_closed_to_credit_data_are_refused(tmp
         + closed.format(what="the weekly collections report",
                         elsewhere="name in reports.post_to a department whose channel is"),
         f"line {line_of(text, 'legal_department: logistics')}: collections.legal_department: "
-        + closed.format(what="accounts escalated to legal, with their invoices",
+        + closed.format(what="legal cases, with their invoices",
                         elsewhere="name in collections.legal_department a department "
                                   "whose channel is")]
     # The same destinations in channels open to credit data are fine.
@@ -698,3 +698,42 @@ def test_a_channel_share_channels_leaves_out_is_opened_there(tmp_path):
         "report would be posted there with the customers' figures; name in reports.post_to "
         "a department whose channel is, or add its channel to "
         "access.credit_data.share_channels, if all its members may see the figures"]
+
+
+def test_a_channel_named_by_its_id_or_as_the_admins_is_checked_as_a_department_is(tmp_path):
+    # A route naming the warehouse's channel by its id, and the admins' channel set to it,
+    # passed config check: the full digests went there.
+    text = GOOD.replace("  credit_data:\n    roles: []\n    departments: []\n",
+                        "  credit_data:\n    roles: []\n    departments: [sales, credit, "
+                        "finance, legal]\n").replace(
+        "  locale: en-US\n", "  locale: en-US\n  admin_channel: C05LOGISTIC\n", 1).replace(
+        "alerts:\n", "alerts:\n  routes:\n    - when: {type: overdue}\n"
+                     "      channels: [finance, C05LOGISTIC, C0ELSEWHERE]\n", 1)
+    closed = ("the \"C05LOGISTIC\" channel is not open to credit data (some of its members "
+              "may not see it, or access.credit_data.share_channels leaves it out), yet "
+              "{what} would be posted there with the customers' figures; {elsewhere}, or "
+              "let all its members see credit data (their department or roles in "
+              "access.credit_data)")
+    # A channel no department has is Slack's to know (C0ELSEWHERE): not judged.
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'admin_channel:')}: organisation.admin_channel: "
+        + closed.format(what="the alerts no route sends anywhere",
+                        elsewhere="name a channel that is"),
+        f"line {line_of(text, '[finance, C05LOGISTIC')}: alerts.routes.0.channels.1: "
+        + closed.format(what="alerts", elsewhere="route them to a department whose "
+                                                 "channel is")]
+    # With share_channels written, the list alone says which are open, whoever the
+    # members: the credit department's channel left out of it gets risk alerts and the
+    # notes of accounts nobody owns by default.
+    listed = GOOD.replace("  credit_data:\n    roles: []\n    departments: []\n",
+                          "  credit_data:\n    roles: []\n    departments: []\n"
+                          "    share_channels: [C01SALES000, C02FINANCE0, C04LEGAL000]\n"
+                          ).replace("post_to: credit", "post_to: finance")
+    assert problems(tmp_path, listed) == [
+        f"line {line_of(listed, 'channel: C03CREDIT00')}: departments.credit.channel: the "
+        "\"credit\" channel is not open to credit data (some of its members may not see "
+        "it, or access.credit_data.share_channels leaves it out), yet by default alerts and "
+        "the notes of accounts nobody owns in the ERP (a temporary limit's end) would be "
+        "posted there with the customers' figures; say where they go instead "
+        "(alerts.routes, reports.post_to, collections.legal_department), or add its channel "
+        "to access.credit_data.share_channels, if all its members may see the figures"]
