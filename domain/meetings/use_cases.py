@@ -271,14 +271,16 @@ class Meetings:
             problems.append(FieldProblem(
                 DEPARTMENTS, N_("The channel of {departments} is not open to credit data "
                                 "(access.credit_data.share_channels), so the agenda cannot "
-                                "go there; invite its people as attendees instead."),
+                                "go there; invite those of its people who may see credit "
+                                "data as attendees instead."),
                 departments=Listed(closed)))
         strangers = [a for a in draft.attendees
                      if not is_user_id(a) or not self.access.allows(self.member(a))]
         if strangers:
             problems.append(FieldProblem(
                 ATTENDEES, N_("{people} may not see credit data, so cannot be sent the "
-                              "agenda; ask a credit manager to give them access first."),
+                              "agenda (who may is app.yaml's access.credit_data); invite "
+                              "someone who may."),
                 people=Listed(f"<@{a}>" for a in strangers)))
         if not draft.departments and not draft.attendees:
             problems.append(FieldProblem(DEPARTMENTS, N_("Invite at least one department "

@@ -169,9 +169,10 @@ def test_every_wrong_field_is_reported_in_one_round_and_nothing_is_stored(meetin
                         "hr."),
         ("departments", "The channel of HR is not open to credit data "
                         "(access.credit_data.share_channels), so the agenda cannot go there; "
-                        "invite its people as attendees instead."),
-        ("attendees", "<@U0STRANGER> may not see credit data, so cannot be sent the agenda; "
-                      "ask a credit manager to give them access first."),
+                        "invite those of its people who may see credit data as attendees "
+                        "instead."),
+        ("attendees", "<@U0STRANGER> may not see credit data, so cannot be sent the agenda "
+                      "(who may is app.yaml's access.credit_data); invite someone who may."),
         ("title", "Give the meeting a title, e.g. “Credit committee, December”."),
         ("customers", "A customer review is about exactly one customer: name it by id or "
                       "name, e.g. C1042 or Acme."),
