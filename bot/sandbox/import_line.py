@@ -90,8 +90,9 @@ def read_import_line(argument: str) -> ImportLine:
                 encoding = value
         else:
             raise BadImportLine(N_("“{option}” is not an option of :import; it takes "
-                                   "--dry-run, --skip-invalid, --encoding NAME and "
-                                   "--show-errors N, as creditbot import does."), option=word)
+                                   "--dry-run, --skip-invalid, --encoding NAME, "
+                                   "--show-errors N, --open-items and --force-close, as "
+                                   "creditbot import does."), option=word)
     # A name with single spaces needs no quotes.
     file = " ".join(named)
     if not file:

@@ -108,7 +108,8 @@ def test_a_bad_import_line_says_what_was_wrong(monkeypatch, still, tmp_path):
         "orders, payments, rates, e.g. :import invoices invoices.csv.",
         "Name the file to import, e.g. :import payments payments.csv.",
         "“--dryrun” is not an option of :import; it takes --dry-run, --skip-invalid, "
-        "--encoding NAME and --show-errors N, as creditbot import does.",
+        "--encoding NAME, --show-errors N, --open-items and --force-close, as creditbot "
+        "import does.",
         "missing.csv: no such file. Nothing was imported.",
         ".: is a folder; name the CSV file in it. Nothing was imported.",
         "/dev/zero: is not a regular file; name a CSV file. Nothing was imported.",

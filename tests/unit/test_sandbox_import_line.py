@@ -40,8 +40,9 @@ def test_a_line_is_read_as_a_shell_reads_it(typed: str, read: ImportLine) -> Non
     ("orders my.csv --encoding", "--encoding needs the encoding's name, e.g. --encoding "
                                  "gb18030."),
     ("orders my.csv --dry-run=yes", "“--dry-run=yes” is not an option of :import; it takes "
-                                    "--dry-run, --skip-invalid, --encoding NAME and "
-                                    "--show-errors N, as creditbot import does."),
+                                    "--dry-run, --skip-invalid, --encoding NAME, "
+                                    "--show-errors N, --open-items and --force-close, as "
+                                    "creditbot import does."),
     ("orders my.csv --show-errors -1", "--show-errors needs how many problems to list, 0 or "
                                        "more, e.g. --show-errors 5."),
     ("orders my.csv --show-errors", "--show-errors needs how many problems to list, 0 or "
