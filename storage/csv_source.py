@@ -115,7 +115,7 @@ class CsvFile:
                     raise ImportFileError(
                         f"{path} looks like {hint.looks(text=True)}, which --encoding "
                         f"{encoding} would store as other characters; re-run with "
-                        f"--encoding {hint.advice()}")
+                        f"--encoding {hint.advice(self.encoding)}")
                 # Big5 bytes decode in GB18030 (臺灣精密 as 籓芖弘盞), and GB18030's in Big5.
                 raise ImportFileError(
                     f"{path} looks like {_NAMES[meant]} text (Chinese), which --encoding "
@@ -758,7 +758,8 @@ def _looks_like_gb18030(sample: bytes) -> bool:
 # cp949 file decodes as GB18030 too, into other characters (삼성무역 as 伙己公开, 大阪製鋼 as
 # 戝嶃惢峾). For a name or two no rule tells them apart; a message names each language's
 # codec, the one a decoding gives strong evidence for first.
-_CANDIDATES = {"Chinese": "gb18030", "Japanese": "shift_jis or euc_jp", "Korean": "cp949"}
+_CANDIDATES = {"Chinese": ("gb18030",), "Japanese": ("shift_jis", "euc_jp"),
+               "Korean": ("cp949",)}
 _KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 # The legal forms nearly every company's name ends in, read in a decoding: 公司 is no
@@ -788,17 +789,27 @@ class _Hint(NamedTuple):
                 else _NAMES[self.codec]
         return f"{_NAMES[self.codec]}{' text' if text else ''} ({self.language})"
 
-    def advice(self) -> str:
-        if self.language is None:
-            return ", ".join(f"{codec} if {'it is ' if n == 0 else ''}{language}"
-                             for n, (language, codec) in enumerate(_CANDIDATES.items()))
+    def advice(self, named: str | None = None) -> str:
+        """The codec to re-run with, then each other language's; a codec of ``named``'s
+        family is left out: it was the one tried (gb18030 under gbk too)."""
         if not self.others:
             return self.codec
-        rest = [(language, codec) for language, codec in _CANDIDATES.items()
-                if language != self.language]
-        return f"{self.codec} (" + ", ".join(
-            f"{codec} if {'it is ' if n == 0 else ''}{language}"
-            for n, (language, codec) in enumerate(rest)) + ")"
+        rest = [(language, " or ".join(left)) for language, codecs_ in _CANDIDATES.items()
+                if language != self.language
+                and (left := [c for c in codecs_ if not _akin(c, named)])]
+        said = [f"{codec} if {'it is ' if n == 0 else ''}{language}"
+                for n, (language, codec) in enumerate(rest)]
+        if self.language is None:
+            return ", ".join(said)
+        return f"{self.codec} ({', '.join(said)})" if said else self.codec
+
+
+def _akin(codec: str, named: str | None) -> bool:
+    """Whether ``codec`` is ``named`` or of its Chinese family."""
+    if named is None:
+        return False
+    family = _family(named)
+    return _same_codec(codec, named) or (family is not None and _family(codec) == family)
 
 
 def _east_asian(sample: bytes) -> _Hint | None:

@@ -1696,13 +1696,15 @@ def test_japanese_and_korean_files_are_named_so_and_import_in_their_encoding(
 def test_japanese_kana_in_euc_jp_under_a_chinese_codec_are_not_called_big5(
         engine, write_csv, tmp_path, named):
     # Read as Big5's commonest characters, the file was told cp950, which stored 玄它平亦它.
+    # The codec named is no alternative ("gb18030 if it is Chinese" under gb18030 or gbk).
     content = (LOCAL_HEADER + "J1,Tokyo Trading,JPY,1000,30,トウキョウ商事株式会社\n"
                ).encode("euc_jp")
     with pytest.raises(ImportFileError) as raised:
         run(engine, write_csv, "customers", content, encoding=named)
     assert str(raised.value) == (
         f"{tmp_path / 'customers.csv'} looks like EUC-JP text (Japanese), which --encoding "
-        f"{named} would store as other characters; re-run with --encoding euc_jp{JAPANESE}")
+        f"{named} would store as other characters; re-run with --encoding euc_jp (cp949 if "
+        "it is Korean)")
 
 
 BIG5_NAMES = ["港灣貿易有限公司", "臺灣精密機械股份有限公司", "華聯超市（香港）有限公司"]
