@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 import stat
@@ -91,39 +92,22 @@ class CsvFile:
             if encoding is not None and _is_legacy(self.encoding):
                 self._refuse_utf8(encoding)
             self._raw.seek(0)
-            named = _family(self.encoding)
-            # A Chinese codec named is overruled only by a clear verdict: a name or two
+            # A Chinese codec named is overruled only by a decisive verdict: a name or two
             # (恒生銀行 in cp950) read as GB18030 too, and cp950 was refused for it. A
             # one-byte codec named is, whenever the bytes read as common Chinese (北京 in
             # GB18030 is no Big5 or GB verdict, yet under cp1252 it was stored as ±±¾©),
-            # or as Japanese or Korean.
+            # or as Japanese or Korean: every byte decodes in it, the names would be
+            # stored as other letters ("杭州" as "º¼ÖÝ"), never refused line by line.
             sample = _first_non_ascii(self._raw) if encoding is not None else b""
-            hint = _east_asian(sample) if _single_byte(self.encoding) else None
+            hint = _east_asian(sample, self.encoding) if _judged(self.encoding) else None
             if hint is not None:
-                # Every byte decodes in latin-1 or cp1252: the names would be stored as
-                # other letters ("杭州" as "º¼ÖÝ"), never refused line by line.
                 raise ImportFileError(
                     f"{path} looks like {hint.looks(text=True)}, which --encoding "
                     f"{encoding} would store as other characters; re-run with --encoding "
-                    f"{hint.advice()}")
-            meant = _chinese_codec(sample, decisive=True) if named is not None else None
-            if meant is not None and named != _family(meant):
-                hint = _east_asian(sample)
-                if hint is not None and hint.language not in (None, "Chinese"):
-                    # EUC-JP's kana are Big5's commonest characters: a Big5 verdict for
-                    # トウキョウ, whose advice, cp950, stored 玄它平亦它.
-                    raise ImportFileError(
-                        f"{path} looks like {hint.looks(text=True)}, which --encoding "
-                        f"{encoding} would store as other characters; re-run with "
-                        f"--encoding {hint.advice(self.encoding)}")
-                # Big5 bytes decode in GB18030 (臺灣精密 as 籓芖弘盞), and GB18030's in Big5.
-                raise ImportFileError(
-                    f"{path} looks like {_NAMES[meant]} text (Chinese), which --encoding "
-                    f"{encoding} would store as other characters; re-run with --encoding "
-                    f"{meant}")
+                    f"{hint.advice(self.encoding)}")
             self._raw.seek(0)
-            if encoding is not None and named is not None:
-                self._refuse_other_family(encoding, named)
+            if encoding is not None and _family(self.encoding) is not None:
+                self._refuse_mixed_lines(encoding)
             self._raw.seek(0)
             if encoding is not None and _reads_c1_as_controls(self.encoding):
                 self._refuse_c1(encoding)
@@ -189,36 +173,37 @@ class CsvFile:
             f"store as other letters (line {line}: “{_clipped(text)}” as "
             f"“{_clipped(shown)}”). {_SAVE_AS}")
 
-    def _refuse_other_family(self, named: str, family: str) -> None:
+    def _refuse_mixed_lines(self, named: str) -> None:
         """A GB18030 file with Big5 rows (or the other way round), rows joined from a
-        mainland and a Taiwan or Hong Kong system: the other family's bytes decode too,
-        into other characters (臺灣精密 as 籓芖弘盞), and only the first stretch of the file
-        was judged. Each line's Chinese values are judged by which family reads them as
-        its frequent characters; only lines beyond ASCII are looked at."""
-        other = next(f for f in _FAMILIES if f != family)
-        codec = {"gb18030": "gb18030", "big5": "cp950"}[other]
+        mainland and a Taiwan or Hong Kong system, or with Japanese or Korean ones: their
+        bytes decode too, into other characters (臺灣精密 as 籓芖弘盞), and only the first
+        stretch of the file was judged. Each line beyond ASCII gets the verdict the file
+        did (``_east_asian``); the lines named are those of the first line's encoding."""
         found: list[tuple[int, bytes]] = []
+        hint: _Hint | None = None
         for number, bytes_ in _lines(self._raw):
             if bytes_.isascii():
                 continue
-            if _reads_as(bytes_, other, self.encoding):
+            said = _east_asian(bytes_, self.encoding)
+            if said is not None and (hint is None or said.codec == hint.codec):
+                hint = said
                 found.append((number, bytes_))
                 if len(found) == _NAMED:
                     break
-        if not found:
+        if hint is None:
             return
         lines = ", ".join(str(n) for n, _ in found[:5]) + (" and more" if len(found) > 5
                                                            else "")
         line, raw = found[0]
         shown = raw.decode(self.encoding, "replace")
-        text = raw.decode(codec, "replace")
+        text = raw.decode(hint.codec, "replace")
         raise ImportFileError(
             f"{self.path} mixes two encodings: line{'s' if len(found) > 1 else ''} {lines} "
-            f"{'read' if len(found) > 1 else 'reads'} as {_NAMES[codec]} text, which "
+            f"{'read' if len(found) > 1 else 'reads'} as {hint.looks(text=True)}, which "
             f"--encoding {named} would store as other characters (line {line}: "
             f"“{_clipped(text)}” as “{_clipped(shown)}”). Export the whole file again in "
             f"one encoding (CSV UTF-8 holds both), or import those rows from a file of their "
-            f"own with --encoding {codec}")
+            f"own with --encoding {hint.codec}")
 
     def _refuse_c1(self, named: str) -> None:
         """latin-1 (or another codec that reads bytes 0x80–0x9F as control characters)
@@ -448,6 +433,13 @@ def _reads_c1_as_controls(codec: str) -> bool:
         for byte in range(0x80, 0xA0))
 
 
+def _judged(codec: str) -> bool:
+    """A codec under which a file's East Asian bytes are judged (``_east_asian``): a
+    one-byte one, under which they all decode, or a Chinese one, under which the other
+    family's and Japanese and Korean ones do."""
+    return _single_byte(codec) or _family(codec) is not None
+
+
 def _single_byte(codec: str) -> bool:
     """A codec with one character per byte (latin-1, cp1252, iso8859-15…), under which
     any bytes decode."""
@@ -652,6 +644,7 @@ _FAMILIES = {"gb18030": frozenset({"gb18030", "gbk", "gb2312", "hz"}),
              "big5": frozenset({"big5", "big5hkscs", "cp950"})}
 
 
+@functools.cache
 def _family(codec: str) -> str | None:
     """Which Chinese codec family ``codec`` is of (cp936 is gbk, big5-tw is big5), if any."""
     name = codecs.lookup(codec).name
@@ -662,37 +655,19 @@ def _same_codec(codec: str, other: str) -> bool:
     return codecs.lookup(codec).name == codecs.lookup(other).name
 
 
-# Enough Chinese characters in a value to judge which family writes it.
+# Enough characters for EUC-JP's kana to tell Japanese (``_japanese``).
 _JUDGED = 4
 
 
-def _reads_as(line: bytes, family: str, named: str) -> bool:
-    """Whether a value of ``line`` reads clearly as ``family``'s Chinese rather than as
-    ``named``'s: most of its characters are the other family's frequent ones, and far
-    fewer are ``named``'s."""
-    for cell in line.split(b","):
-        if len(cell) < 2 * _JUDGED or cell.isascii():
-            continue
-        if family == "big5":
-            theirs = max(_frequent_share(cell, c, 0xA4, 0xC6, also=0xF9)
-                         for c in ("cp950", "big5hkscs"))
-            ours = _frequent_share(cell, named, 0xB0, 0xD7)
-        else:
-            theirs = _frequent_share(cell, "gb18030", 0xB0, 0xD7)
-            ours = _frequent_share(cell, named, 0xA4, 0xC6, also=0xF9)
-        if theirs >= 0.8 and theirs - ours >= 0.3:
-            return True
-    return False
-
-
-def _chinese_codec(sample: bytes, *, decisive: bool = False) -> str | None:
+def _chinese_codec(sample: bytes, *, decisive: bool = False,
+                   besides: str | None = None) -> str | None:
     """"cp950" (or "big5hkscs", when only it decodes them) when undecodable bytes read as
     Big5's frequent characters (lead bytes A4–C6) clearly more than as GB2312's first
     level (B0–D7), else "gb18030" when they read as GB18030 Chinese
     (``_looks_like_gb18030``), else None. Big5 text read as GB18030 makes kana, Greek and
     rare characters (臺灣精密 as 籓芖弘盞), stored without a word under --encoding gb18030;
-    a Taiwan or Hong Kong ERP writes Big5."""
-    gb = _looks_like_gb18030(sample)
+    a Taiwan or Hong Kong ERP writes Big5. ``besides``: the family named, whose own
+    verdict is None."""
     gb_share = _frequent_share(sample, "gb18030", 0xB0, 0xD7)
     shares = []
     for big5 in ("cp950", "big5hkscs"):
@@ -702,9 +677,13 @@ def _chinese_codec(sample: bytes, *, decisive: bool = False) -> str | None:
             return big5
     if decisive and not (gb_share >= 0.8 and gb_share - max(shares) >= 0.2):
         return None
+    if besides == "gb18030":
+        # No news under gb18030, whose file has each line judged: the costliest check
+        # spared.
+        return None
     # Most characters GB2312's commonest: a word of Cyrillic in cp1251 pairs its bytes as
     # GB18030 does, into rare characters.
-    return "gb18030" if gb and gb_share >= 0.5 else None
+    return "gb18030" if gb_share >= 0.5 and _looks_like_gb18030(sample) else None
 
 
 def _frequent_share(sample: bytes, codec: str, first: int, last: int,
@@ -812,28 +791,72 @@ def _akin(codec: str, named: str | None) -> bool:
     return _same_codec(codec, named) or (family is not None and _family(codec) == family)
 
 
-def _east_asian(sample: bytes) -> _Hint | None:
-    """What to advise for ``sample``'s bytes beyond ASCII when they read as a double-byte
-    East Asian encoding: Japanese when a Shift-JIS or EUC-JP decoding shows kana, a
-    Japanese legal form or (Shift-JIS) mostly its frequent characters; Korean when a
+def _east_asian(sample: bytes, named: str | None = None) -> _Hint | None:
+    """What ``sample``'s bytes beyond ASCII read as when a double-byte East Asian
+    encoding other than ``named``, the codec given for them: the one verdict every check
+    gives, on the file's first stretch or on a line. None for bytes of no such encoding,
+    or that may well be ``named``'s.
+
+    With no codec named (the file is no UTF-8) or a one-byte one, under which any bytes
+    decode, any evidence counts: Japanese when a Shift-JIS or EUC-JP decoding shows kana,
+    a Japanese legal form or (Shift-JIS) mostly its frequent characters; Korean when a
     cp949 decoding shows a Korean legal form or is Hangul throughout; Big5's verdict;
-    else, when the bytes read as GB18030 Chinese, Chinese if a legal form says so and
-    any of the three if not. None for bytes of no such encoding."""
+    else, when the bytes read as GB18030 Chinese, Chinese if a legal form says so and any
+    of the three if not. A Chinese codec named reads the others' bytes too, and a name or
+    two read either way: only decisive evidence overrules it, a Japanese or Korean legal
+    form or Shift-JIS's kana (``_japanese``, ``_korean``), or the other Chinese family's
+    clear verdict (``_chinese_codec``)."""
     if not sample:
         return None
-    japanese = _japanese(sample)
-    if japanese is not None:
-        return _Hint(japanese, "Japanese")
-    if _korean(sample):
-        return _Hint("cp949", "Korean")
-    meant = _chinese_codec(sample)
+    family = _family(named) if named is not None else None
+    decisive = family is not None
+    if named is None or family is None or _may_be_decisive(sample, named):
+        hint = _japanese_or_korean(sample, decisive=decisive)
+        if hint is not None:
+            return hint
+    meant = _chinese_codec(sample, decisive=decisive, besides=family)
     if meant is None:
         return None
+    if decisive:
+        if _family(meant) == family:
+            return None
+        # Refused either way, so any evidence says what to advise: EUC-JP's kana are
+        # Big5's commonest characters, a Big5 verdict for トウキョウ, whose advice, cp950,
+        # stored 玄它平亦它.
+        hint = _japanese_or_korean(sample, decisive=False)
+        return hint if hint is not None else _Hint(meant, "Chinese", others=False)
     if meant != "gb18030":
         return _Hint(meant, "Chinese", others=False)
     text = _decoded(sample, "gb18030") or ""
     chinese = any(form in text for form in _LEGAL_FORMS["Chinese"])
     return _Hint("gb18030", "Chinese" if chinese else None)
+
+
+# The bytes decisive evidence is written in (``_japanese``, ``_korean``): a legal form in
+# each codec, Shift-JIS's kana. Lines of a Chinese file are judged by them at the speed
+# of a search, not of five decodings.
+_DECISIVE_BYTES = re.compile(b"|".join(
+    [re.escape(form.encode(codec)) for codec, language in (
+        ("shift_jis", "Japanese"), ("euc_jp", "Japanese"), ("cp949", "Korean"))
+     for form in _LEGAL_FORMS[language]] + [rb"\x82[\x9f-\xf1]|\x83[\x40-\x96]"]))
+
+
+def _may_be_decisive(sample: bytes, named: str) -> bool:
+    """Whether ``sample`` holds bytes of decisive Japanese or Korean evidence, and
+    ``named``'s reading of it no Chinese legal form: 公司 beside 株式会社 is Chinese rows
+    beside Japanese ones, each line then judged apart, not the whole file called
+    Japanese."""
+    if not _DECISIVE_BYTES.search(sample):
+        return False
+    own = _decoded(sample, named) or ""
+    return not any(form in own for form in _LEGAL_FORMS["Chinese"])
+
+
+def _japanese_or_korean(sample: bytes, *, decisive: bool) -> _Hint | None:
+    japanese = _japanese(sample, decisive=decisive)
+    if japanese is not None:
+        return _Hint(japanese, "Japanese")
+    return _Hint("cp949", "Korean") if _korean(sample, decisive=decisive) else None
 
 
 def _decoded(sample: bytes, codec: str) -> str | None:
@@ -853,11 +876,14 @@ def _wide(text: str) -> list[str]:
     return [c for run in runs for c in run]
 
 
-def _japanese(sample: bytes) -> str | None:
+def _japanese(sample: bytes, *, decisive: bool = False) -> str | None:
     """The Japanese codec (shift_jis, or cp932 for Windows' ㈱ and ①; euc_jp) whose
     decoding of ``sample`` shows a legal form, kana, or (Shift-JIS) its frequent
     characters: lead bytes 81–9F, kana and the first level of kanji, which GB18030 has
-    for its rare ones (大阪製鋼 reads 戝嶃惢峾)."""
+    for its rare ones (大阪製鋼 reads 戝嶃惢峾). ``decisive``: only what no Chinese text
+    shows, a legal form or Shift-JIS's kana (rare characters in GBK, no Big5). EUC-JP's
+    kana are GB2312's too (rows 4 and 5), the same kana under gb18030, and Big5's
+    commonest characters: one Big5 line in a few hundred (文化中華) reads as two."""
     for codec in ("shift_jis", "cp932", "euc_jp"):
         text = _decoded(sample, codec)
         if text is None:
@@ -869,24 +895,27 @@ def _japanese(sample: bytes) -> str | None:
         if codec == "euc_jp":
             # Big5's commonest characters (中 A4A4) are EUC-JP's kana rows: two or more
             # among four, as a short Big5 name seldom has.
-            if kana >= 2 and len(wide) >= _JUDGED:
+            if kana >= 2 and len(wide) >= _JUDGED and not decisive:
                 return codec
             continue
-        frequent = sum(1 for c in wide if c.encode(codec)[0] <= 0x9F)
+        frequent = 0 if decisive else sum(1 for c in wide if c.encode(codec)[0] <= 0x9F)
         if len(wide) >= 2 and (kana >= 2 or frequent >= 0.8 * len(wide)):
             return codec
     return None
 
 
-def _korean(sample: bytes) -> bool:
+def _korean(sample: bytes, *, decisive: bool = False) -> bool:
     """Whether ``sample`` decoded in cp949 shows a Korean legal form, or is Hangul of
     KS X 1001 (the syllables Korean is written in; Shift-JIS decodes into cp949's added
-    ones) throughout, _KOREAN_LETTERS characters or more."""
+    ones) throughout, _KOREAN_LETTERS characters or more. ``decisive``: a legal form
+    only, Chinese bytes reading as Hangul too."""
     text = _decoded(sample, "cp949")
     if text is None:
         return False
     if any(form in text for form in _LEGAL_FORMS["Korean"]):
         return True
+    if decisive:
+        return False
     wide = _wide(text)
     hangul = sum(1 for c in wide if _HANGUL.match(c) and _encodes(c, "euc_kr"))
     # Throughout: Chinese names read in cp949 make Hangul of the bytes below C9 and Hanja

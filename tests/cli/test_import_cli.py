@@ -237,6 +237,26 @@ def test_an_import_while_another_runs_is_one_line_and_changes_nothing(cli, write
         assert conn.execute(select(CustomerRow.customer_id)).all() == []
 
 
+def test_a_japanese_file_named_gb18030_is_told_its_encoding_not_big5(cli, write_csv,
+                                                                      engine):
+    # Four EUC-JP lines were told "mixes two encodings: line 2 reads as Big5 text … with
+    # --encoding cp950", which would have stored トヨタ自動車 as 玄亥正憤が樂.
+    names = ["トヨタ自動車株式会社", "大阪製鋼", "ソニー", "山田太郎"]
+    path = write_csv("customers.csv", (
+        "customer_id,name,currency,credit_limit,payment_terms_days,name_local\n"
+        + "".join(f"J{n},Company {n},JPY,1000,30,{name}\n" for n, name in enumerate(names))
+    ).encode("euc_jp"))
+    refused = cli("import", "customers", str(path), "--encoding", "gb18030")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"error: {path} looks like EUC-JP text (Japanese), which --encoding gb18030 would "
+        "store as other characters; re-run with --encoding euc_jp (cp949 if it is Korean)\n")
+    assert cli("import", "customers", str(path), "--encoding", "euc_jp").exit_code == 0
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name_local).order_by(CustomerRow.customer_id)
+                            ).scalars().all() == names
+
+
 CHINESE_NAMES = ("customer_id,name,currency,credit_limit,payment_terms_days\n"
                  "C1,杭州西湖丝绸有限公司,CNY,1000,30\n")
 

@@ -1707,6 +1707,103 @@ def test_japanese_kana_in_euc_jp_under_a_chinese_codec_are_not_called_big5(
         "it is Korean)")
 
 
+# Toyota, Osaka Steel, Sony, Yamada Taro: kana, kanji and a legal form.
+JAPANESE_NAMES = ["トヨタ自動車株式会社", "大阪製鋼", "ソニー", "山田太郎"]
+
+
+@pytest.mark.parametrize("lines", [1, 4])
+def test_a_japanese_file_under_a_chinese_codec_is_refused_as_japanese_however_long(
+        engine, write_csv, tmp_path, lines):
+    # With four lines each line was judged apart from the file, without the Japanese
+    # check: told it mixed Big5 rows in, to import with cp950, which stored 玄亥正憤.
+    before = snapshot(engine)
+    names = JAPANESE_NAMES[:lines]
+    content = (LOCAL_HEADER + "".join(f"J{n},Company {n},JPY,1000,30,{name}\n"
+                                      for n, name in enumerate(names))).encode("euc_jp")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding="gb18030")
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'} looks like EUC-JP text (Japanese), which --encoding "
+        "gb18030 would store as other characters; re-run with --encoding euc_jp (cp949 if it "
+        "is Korean)")
+    assert snapshot(engine) == before
+    assert run(engine, write_csv, "customers", content, encoding="euc_jp").committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name_local).where(
+            CustomerRow.customer_id.like("J%")).order_by(CustomerRow.customer_id)
+        ).scalars().all() == names
+
+
+@pytest.mark.parametrize(("names", "codec", "named", "looks", "advice"), [
+    # A legal form: imported as 戝嶃惢峾姅幃夛幮, 伙己公开林侥雀荤, 釐箏擠奩堪摯莘模.
+    (["大阪製鋼株式会社"], "shift_jis", "gb18030", "Shift-JIS text (Japanese)",
+     "shift_jis (cp949 if it is Korean)"),
+    (["삼성무역주식회사"], "cp949", "gb18030", "EUC-KR/cp949 text (Korean)",
+     "cp949 (shift_jis or euc_jp if it is Japanese)"),
+    (["大阪製鋼株式会社"], "euc_jp", "cp950", "EUC-JP text (Japanese)",
+     "euc_jp (gb18030 if it is Chinese, cp949 if Korean)"),
+    (["삼성무역주식회사"], "cp949", "cp950", "EUC-KR/cp949 text (Korean)",
+     "cp949 (gb18030 if it is Chinese, shift_jis or euc_jp if Japanese)"),
+    # Shift-JIS's kana, rare characters in GBK: imported as 僩儓僞帺摦幵.
+    (["トヨタ自動車", "ソニー"], "shift_jis", "gb18030", "Shift-JIS text (Japanese)",
+     "shift_jis (cp949 if it is Korean)")])
+def test_japanese_and_korean_under_a_chinese_codec_are_refused_on_decisive_evidence(
+        engine, write_csv, tmp_path, names, codec, named, looks, advice):
+    before = snapshot(engine)
+    content = (LOCAL_HEADER + "".join(f"J{n},Company {n},JPY,1000,30,{name}\n"
+                                      for n, name in enumerate(names))).encode(codec)
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'} looks like {looks}, which --encoding {named} would "
+        f"store as other characters; re-run with --encoding {advice}")
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize(("names", "codec", "named"), [
+    # Kanji whose Shift-JIS lead bytes are GBK's rare characters'; Hangul throughout.
+    (["三菱商事", "日立製作所"], "shift_jis", "gb18030"),
+    (["삼성전자", "현대자동차", "엘지화학"], "cp949", "gb18030"),
+    # EUC-JP's kana are Big5's commonest characters (and GB2312's own kana).
+    (["トヨタ自動車"], "euc_jp", "cp950"),
+    # A Big5 name that reads as EUC-JP kana (ゅてい地): one line in a few hundred.
+    (["文化中華", "港灣貿易有限公司"], "cp950", "cp950")])
+def test_a_file_whose_evidence_is_only_statistical_imports_as_named(
+        engine, write_csv, names, codec, named):
+    # A name or two read either way: the codec named is not overruled by a likelihood.
+    content = (LOCAL_HEADER + "".join(f"J{n},Company {n},JPY,1000,30,{name}\n"
+                                      for n, name in enumerate(names))).encode(codec)
+    assert run(engine, write_csv, "customers", content, encoding=named).committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name_local).where(
+            CustomerRow.customer_id.like("J%")).order_by(CustomerRow.customer_id)
+        ).scalars().all() == [name.encode(codec).decode(named) for name in names]
+
+
+@pytest.mark.parametrize(("row", "named", "looks"), [
+    (("大阪製鋼株式会社", "euc_jp"), "gb18030", "EUC-JP text (Japanese)"),
+    (("삼성무역주식회사", "cp949"), "gb18030", "EUC-KR/cp949 text (Korean)"),
+    (("大阪製鋼株式会社", "euc_jp"), "cp950", "EUC-JP text (Japanese)")])
+def test_japanese_or_korean_rows_in_a_chinese_file_are_refused_as_a_file_mixing_encodings(
+        engine, write_csv, tmp_path, row, named, looks):
+    # Each line gets the file's verdict: 公司 beside 株式会社 is Chinese rows beside
+    # Japanese ones, not a Japanese file.
+    before = snapshot(engine)
+    chinese = "杭州红隼贸易有限公司" if named == "gb18030" else "臺灣精密工業股份有限公司"
+    content = (CUSTOMER_HEADER.encode() + f"C1,{chinese},CNY,1000,30\n".encode(named)
+               + f"C2,{row[0]},JPY,1000,30\n".encode(row[1]))
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    line = f"C2,{row[0]},JPY,1000,30".encode(row[1])
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'} mixes two encodings: line 3 reads as {looks}, which "
+        f"--encoding {named} would store as other characters (line 3: “C2,{row[0]},JPY,1000,"
+        f"30” as “{line.decode(named, 'replace')}”). Export the whole file again in one "
+        "encoding (CSV UTF-8 holds both), or import those rows from a file of their own with "
+        f"--encoding {row[1]}")
+    assert snapshot(engine) == before
+
+
 BIG5_NAMES = ["港灣貿易有限公司", "臺灣精密機械股份有限公司", "華聯超市（香港）有限公司"]
 
 
@@ -1830,7 +1927,8 @@ def test_rows_of_the_other_chinese_family_are_refused_as_a_file_mixing_encodings
         run(engine, write_csv, "customers", content, encoding=named)
     line = f"C2,{second[0]},TWD,1000,30".encode(second[1])
     assert str(raised.value) == (
-        f"{tmp_path / 'customers.csv'} mixes two encodings: line 3 reads as {other} text, "
+        f"{tmp_path / 'customers.csv'} mixes two encodings: line 3 reads as {other} text "
+        "(Chinese), "
         f"which --encoding {named} would store as other characters (line 3: "
         f"“C2,{second[0]},TWD,1000,30” as “{line.decode(named, 'replace')}”). Export the "
         "whole file again in one encoding (CSV UTF-8 holds both), or import those rows from "
