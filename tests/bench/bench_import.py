@@ -161,7 +161,8 @@ def main() -> None:
     try:
         bench("sqlite", f"sqlite:///{db}", args.rows)
     finally:
-        for suffix in ("", "-wal", "-shm"):
+        # With the lock files creditbot keeps beside an SQLite database.
+        for suffix in ("", "-wal", "-shm", ".upgrading", ".writers"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     pg = os.environ.get("CREDITBOT_TEST_POSTGRES_URL")
     if pg:
