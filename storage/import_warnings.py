@@ -168,9 +168,10 @@ def before_invoices(conn: Connection) -> list[str]:
     invoices: Table = TABLES["invoices"]
     if conn.execute(select(invoices.c.invoice_id).limit(1)).first() is not None:
         return []
-    return ["no invoice is imported yet: each new order is reviewed once, as it is "
-            "imported, and these were checked against no receivables (an order the overdue "
-            "invoices would hold passes); import the invoices before the orders"]
+    return ["no invoice is imported yet: each new order is reviewed once, when it is "
+            "imported, so these are checked against no receivables and not again (an order "
+            "the overdue invoices would hold passes); import the invoices before the "
+            "orders, and for a first load begin again on an empty database in that order"]
 
 
 def other_base_rates(conn: Connection, stage: Table, base: str | None) -> list[str]:

@@ -55,8 +55,8 @@ def closed_channel_problems(data: Mapping[str, Any], channels: Mapping[str, str 
         return share_channels is not None and is_channel_id(name) and name not in share_channels
 
     opening = _LIST_IT if share_channels is not None else _CLEAR_THEM
-    alerts, reports, collections, organisation = (
-        _section(data, name) for name in ("alerts", "reports", "collections", "organisation"))
+    alerts, reports, collections = (_section(data, name)
+                                    for name in ("alerts", "reports", "collections"))
     problems: Problems = []
     by_default: dict[str, list[str]] = {}
     routes = alerts.get("routes")
@@ -83,15 +83,11 @@ def closed_channel_problems(data: Mapping[str, Any], channels: Mapping[str, str 
             problems.append(((_NAMES[use], field), _said(
                 written, _USES[use], f"name in {_NAMES[use]}.{field} a department whose "
                 "channel is", opening)))
-    # The approvals job's notes of accounts nobody owns in the ERP (a temporary limit's
-    # end, with the exposure above the limit) go to the credit department, else the admins.
-    admin = organisation.get("admin_channel")
-    if closed(CREDIT):
-        by_default.setdefault(CREDIT, []).append(_USES["unowned"])
-    if isinstance(admin, str) and closed(admin):
-        uses = [_USES["unrouted"]] + ([_USES["unowned"]] if CREDIT not in channels else [])
-        problems.append((("organisation", "admin_channel"), _said(
-            admin, " and ".join(uses), "name a channel that is", opening)))
+    # Not judged here: organisation.admin_channel (the alerts no route sends anywhere go
+    # there, but with the default routes or a catch-all none is unrouted, and refusing
+    # an operators' channel for it stopped valid deployments) and the credit channel's
+    # notes of accounts nobody owns (no setting moves them: the approvals job checks
+    # that channel when it posts).
     for key, uses in by_default.items():
         problems.append((("departments", key, "channel"), _said(
             key, " and ".join(dict.fromkeys(uses)), "say where they go instead "
@@ -100,12 +96,9 @@ def closed_channel_problems(data: Mapping[str, Any], channels: Mapping[str, str 
     return problems
 
 
-CREDIT = "credit"
 # What goes to a channel, and the section that says where.
 _USES = {"alerts": "alerts", "report": "the weekly collections report",
-         "legal": "legal cases, with their invoices",
-         "unrouted": "the alerts no route sends anywhere",
-         "unowned": "the notes of accounts nobody owns in the ERP (a temporary limit's end)"}
+         "legal": "legal cases, with their invoices"}
 _NAMES = {"report": "reports", "legal": "collections"}
 
 

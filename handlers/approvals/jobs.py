@@ -30,7 +30,13 @@ def deadlines(requests: CreditRequests, config: Any,
     ``config``: app.yaml (bot.config)."""
     organisation = config.organisation
     credit = config.departments.get(CREDIT_DEPARTMENT)
-    stand_in = credit.channel if credit is not None else organisation.admin_channel
+    # The notes of accounts nobody owns carry the account's figures: not to a channel
+    # closed to them (config check does not refuse one: nothing else makes it go there).
+    # The admins' channel is judged only against share_channels written out.
+    listed = config.access.credit_data.share_channels
+    admin = organisation.admin_channel
+    stand_in = (credit.channel if config.open_to_credit_data(CREDIT_DEPARTMENT) else None) \
+        if credit is not None else (admin if listed is None or admin in listed else None)
     notes = DeadlineNotes(locale_of, organisation.zone, stand_in,
                           config.department_channels())
     return Deadlines(requests.unit_of_work, requests.policy, requests.roster,

@@ -102,7 +102,11 @@ class ApprovalNotices:
     def _say_barred(self, change: RequestChange) -> None:
         """Logs the deciders of the current level left without its card, once a change."""
         level = change.request.current
-        roles = [level.role] + ([level.escalate_to] if level.escalate_to else [])
+        if level.post_to and self.channels.get(level.post_to):
+            return  # its cards go to the channel
+        escalated = change.happened in (Happened.ESCALATED, Happened.OVERDUE)
+        roles = [level.role] + ([level.escalate_to] if level.escalate_to and escalated
+                                else [])
         barred = sorted({user for role in roles
                          for user in who_decides(role, self.holders, change.stand_ins,
                                                  change.request.requested_by,

@@ -2536,8 +2536,9 @@ def test_orders_imported_before_any_invoice_are_warned_about(with_customers, wri
     orders = ("order_id,customer_id,order_date,amount,currency,status\n"
               "SO1,C1,2026-11-01,5000,USD,open\n")
     assert run(engine, write_csv, "orders", orders).warnings == [
-        "no invoice is imported yet: each new order is reviewed once, as it is imported, "
-        "and these were checked against no receivables (an order the overdue invoices "
-        "would hold passes); import the invoices before the orders"]
+        "no invoice is imported yet: each new order is reviewed once, when it is imported, "
+        "so these are checked against no receivables and not again (an order the overdue "
+        "invoices would hold passes); import the invoices before the orders, and for a "
+        "first load begin again on an empty database in that order"]
     assert run(engine, write_csv, "invoices", INVOICES).committed
     assert run(engine, write_csv, "orders", orders.replace("SO1", "SO2")).warnings == []

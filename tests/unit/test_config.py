@@ -700,31 +700,26 @@ def test_a_channel_share_channels_leaves_out_is_opened_there(tmp_path):
         "access.credit_data.share_channels, if all its members may see the figures"]
 
 
-def test_a_channel_named_by_its_id_or_as_the_admins_is_checked_as_a_department_is(tmp_path):
-    # A route naming the warehouse's channel by its id, and the admins' channel set to it,
-    # passed config check: the full digests went there.
+def test_a_channel_named_by_its_id_is_checked_as_its_department_is(tmp_path):
+    # A route naming the warehouse's channel by its id passed config check: the full
+    # digests went there. The admins' channel is not judged (with the default routes or a
+    # catch-all, no alert is unrouted, and an operators' channel was refused for it).
     text = GOOD.replace("  credit_data:\n    roles: []\n    departments: []\n",
                         "  credit_data:\n    roles: []\n    departments: [sales, credit, "
                         "finance, legal]\n").replace(
         "  locale: en-US\n", "  locale: en-US\n  admin_channel: C05LOGISTIC\n", 1).replace(
         "alerts:\n", "alerts:\n  routes:\n    - when: {type: overdue}\n"
                      "      channels: [finance, C05LOGISTIC, C0ELSEWHERE]\n", 1)
-    closed = ("the \"C05LOGISTIC\" channel is not open to credit data (some of its members "
-              "may not see it, or access.credit_data.share_channels leaves it out), yet "
-              "{what} would be posted there with the customers' figures; {elsewhere}, or "
-              "let all its members see credit data (their department or roles in "
-              "access.credit_data)")
     # A channel no department has is Slack's to know (C0ELSEWHERE): not judged.
     assert problems(tmp_path, text) == [
-        f"line {line_of(text, 'admin_channel:')}: organisation.admin_channel: "
-        + closed.format(what="the alerts no route sends anywhere",
-                        elsewhere="name a channel that is"),
-        f"line {line_of(text, '[finance, C05LOGISTIC')}: alerts.routes.0.channels.1: "
-        + closed.format(what="alerts", elsewhere="route them to a department whose "
-                                                 "channel is")]
+        f"line {line_of(text, '[finance, C05LOGISTIC')}: alerts.routes.0.channels.1: the "
+        "\"C05LOGISTIC\" channel is not open to credit data (some of its members may not "
+        "see it, or access.credit_data.share_channels leaves it out), yet alerts would be "
+        "posted there with the customers' figures; route them to a department whose "
+        "channel is, or let all its members see credit data (their department or roles in "
+        "access.credit_data)"]
     # With share_channels written, the list alone says which are open, whoever the
-    # members: the credit department's channel left out of it gets risk alerts and the
-    # notes of accounts nobody owns by default.
+    # members: the credit department's channel left out of it gets risk alerts by default.
     listed = GOOD.replace("  credit_data:\n    roles: []\n    departments: []\n",
                           "  credit_data:\n    roles: []\n    departments: []\n"
                           "    share_channels: [C01SALES000, C02FINANCE0, C04LEGAL000]\n"
@@ -732,8 +727,23 @@ def test_a_channel_named_by_its_id_or_as_the_admins_is_checked_as_a_department_i
     assert problems(tmp_path, listed) == [
         f"line {line_of(listed, 'channel: C03CREDIT00')}: departments.credit.channel: the "
         "\"credit\" channel is not open to credit data (some of its members may not see "
-        "it, or access.credit_data.share_channels leaves it out), yet by default alerts and "
-        "the notes of accounts nobody owns in the ERP (a temporary limit's end) would be "
-        "posted there with the customers' figures; say where they go instead "
+        "it, or access.credit_data.share_channels leaves it out), yet by default alerts "
+        "would be posted there with the customers' figures; say where they go instead "
         "(alerts.routes, reports.post_to, collections.legal_department), or add its channel "
         "to access.credit_data.share_channels, if all its members may see the figures"]
+    # Routed elsewhere, it is valid; the notes of accounts nobody owns, which no setting
+    # moves, then go nowhere rather than to it.
+    from types import SimpleNamespace
+
+    from handlers.approvals.jobs import deadlines
+
+    routed = listed.replace("alerts:\n", "alerts:\n  routes:\n    - when: {}\n"
+                                          "      channels: [finance]\n", 1)
+    (tmp_path / "app.yaml").write_text(routed, encoding="utf-8")
+    config = load_config(tmp_path / "app.yaml")
+    requests = SimpleNamespace(unit_of_work=None, policy=None, roster=None, clock=None,
+                               zone=None, notices=None, standing=None, access=None)
+    assert deadlines(requests, config, lambda _: "en-US").limit_notices.stand_in is None  # type: ignore[arg-type]
+    (tmp_path / "app.yaml").write_text(GOOD, encoding="utf-8")
+    assert deadlines(requests, load_config(tmp_path / "app.yaml"),  # type: ignore[arg-type]
+                     lambda _: "en-US").limit_notices.stand_in == "C03CREDIT00"
