@@ -7,6 +7,10 @@ import re
 
 # A letter for the kind, then capitals and digits: U0123ABCDE (a person; W on Enterprise
 # Grid), C0123ABCDE (a channel; G for old private ones). Storage keeps 32 characters.
+# The department key of credit management, as app.yaml's defaults name it: the
+# approvals job tells its channel of accounts nobody owns, the alerts of customers left
+# out for want of a rate when there is no admins' channel.
+CREDIT_DEPARTMENT = "credit"
 USER_ID = re.compile(r"[UW][A-Z0-9]{8,31}")
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{8,31}")
 # A user id as a person types it in a command (match with re.IGNORECASE; the id is its

@@ -27,7 +27,7 @@ from domain.fx import FxRates
 from domain.messages import MessageId, OutgoingMessage
 from domain.model import SYSTEM, AuditEntry
 from domain.organisation_day import OrganisationDay
-from domain.people import is_channel_id
+from domain.people import CREDIT_DEPARTMENT, is_channel_id
 from domain.ports import UnitOfWork
 from domain.positions import (
     CreditPolicyContext,
@@ -44,8 +44,6 @@ NAMED_MISSING = 20
 DIGEST = "alerts.digest"
 # The admins' notice of customers a run left out for want of an exchange rate.
 LEFT_OUT = "alerts.left_out"
-# The department whose channel hears of them when app.yaml names no admin channel.
-CREDIT_DEPARTMENT = "credit"
 SNOOZE_DAYS = (1, 7)
 # The most large invoices one scan reports (the largest in the base currency): beyond
 # this the threshold is too low to mean anything. The job's record and log say the cap

@@ -38,6 +38,7 @@ from domain.alerts.model import (
     Change,
     Severity,
 )
+from domain.alerts.use_cases import NAMED_MISSING
 from domain.collections.model import AssignmentStatus
 from domain.model import Customer
 from domain.money import Money
@@ -87,7 +88,6 @@ SHORT_NAME = 24
 DETAILED_NAME = 200
 ID = 40
 SHORT_ID = 16
-LEFT_OUT_NAMED = 20  # customers the admins' notice of a missing rate names
 
 # The first page's layouts, tried in turn until one fits the budget: (lines with
 # buttons, characters of their names). The first lines without buttons are compact.
@@ -147,9 +147,9 @@ class DigestBlocks:
         tr = translator(self.locale_of(destination))
         named = [tr._("{name} ({id})", name=erp_text(tr.name_of(c.name, c.name_local), NAME),
                       id=erp_text(c.customer_id, 64))
-                 for c in sorted(customers, key=lambda c: c.customer_id)[:LEFT_OUT_NAMED]]
-        if len(customers) > LEFT_OUT_NAMED:
-            named.append(tr._("and {n} more", n=len(customers) - LEFT_OUT_NAMED))
+                 for c in sorted(customers, key=lambda c: c.customer_id)[:NAMED_MISSING]]
+        if len(customers) > NAMED_MISSING:
+            named.append(tr._("and {n} more", n=len(customers) - NAMED_MISSING))
         wanted = tr.listing(tr._("{currency} to {base}", currency=currency, base=base)
                             for currency, base in rates) or "?"
         text = tr.ngettext(

@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.approvals.deadlines import Deadlines
 from domain.approvals.use_cases import CreditRequests
+from domain.people import CREDIT_DEPARTMENT
 from handlers.approvals.deadline_notes import DeadlineNotes
 from handlers.i18n import N_
 from handlers.registry import Job
@@ -19,7 +20,6 @@ from handlers.registry import Job
 # late is the most a reminder or an escalation waits.
 SCHEDULE = "*/15 * * * *"
 # The department whose channel hears of a limit whose account has no owner.
-CREDIT_DEPARTMENT = "credit"
 
 
 def deadlines(requests: CreditRequests, config: Any,
